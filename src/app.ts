@@ -1,0 +1,97 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import FindMyWay from 'find-my-way';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AccessControl } from './auth/access.js';
+import { denyAll } from './auth/access.js';
+import type { Metrics } from './metrics.js';
+import { errorHandler, schemaErrorFormatter } from './http/error-handler.js';
+import { installAccessHooks, installEnvelope, installParamEchoStripping } from './http/hooks.js';
+import { makeClientErrorHandler } from './http/list-method.js';
+import { isListQuery, LIST_METHOD, stripTrailingSlash } from './http/request-shape.js';
+import { healthRoutes, type HealthCheck } from './http/routes/health.js';
+import { metricsRoutes } from './http/routes/metrics.js';
+import './http/fastify-types.js';
+
+export type AppModule = (app: FastifyInstance) => Promise<void> | void;
+
+export interface AppOptions {
+  log: Logger;
+  metrics: Metrics;
+  health: HealthCheck[];
+  access?: AccessControl;
+  /** Route groups (auth methods, sys/leases, engine mounts) registered under /v1. */
+  modules?: AppModule[];
+  bodyLimit?: number;
+}
+
+const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', LIST_METHOD] as const;
+
+/** Builds the HTTP app; never listens (tests use inject, the CLI listens). */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  let appRef: FastifyInstance | undefined;
+  const app = Fastify({
+    loggerInstance: opts.log as unknown as FastifyBaseLogger,
+    // Request lines are the audit log's job; the service log keeps lifecycle events only.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    schemaErrorFormatter,
+    clientErrorHandler: makeClientErrorHandler(() => appRef!),
+    rewriteUrl(req) {
+      const url = stripTrailingSlash(req.url ?? '/');
+      if ((req.method === 'GET' || req.method === 'HEAD') && isListQuery(url)) req.method = LIST_METHOD;
+      return url;
+    },
+  });
+  appRef = app;
+
+  // A second router that only knows patterns: on a 404 it tells whether another method would
+  // have matched, so a wrong method gets Vault's 405 instead of 404.
+  const patterns = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 2048 });
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD' || method === 'OPTIONS') continue;
+      try {
+        patterns.on(method as 'GET', route.url, () => {});
+      } catch {
+        // Duplicate pattern registration (HEAD aliases): the first one is enough.
+      }
+    }
+  });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const other = ROUTED_METHODS.some((m) => m !== req.method && patterns.find(m, path));
+    const status = other ? 405 : 404;
+    const method = req.method === LIST_METHOD ? 'LIST' : req.method;
+    const message = other ? `method ${method} is not allowed on ${path}` : `unknown path ${path}`;
+    return reply.code(status).type('application/json').send({ errors: [message] });
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const labels = { method: req.method === LIST_METHOD ? 'LIST' : req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    opts.metrics.httpRequests.inc(labels);
+    opts.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  // Vault answers `Content-Type: application/json` exactly, and hvac parses error bodies only
+  // under that exact type; fastify would append `; charset=utf-8` (JSON is UTF-8 by definition).
+  app.addHook('onSend', async (_req, reply, payload) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', 'application/json');
+    return payload;
+  });
+
+  installEnvelope(app);
+  installAccessHooks(app, opts.access ?? denyAll);
+  installParamEchoStripping(app);
+
+  await app.register(healthRoutes(opts.health));
+  await app.register(metricsRoutes(opts.metrics));
+  for (const mod of opts.modules ?? []) await app.register(mod);
+  return app;
+}

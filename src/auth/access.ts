@@ -1,0 +1,50 @@
+/**
+ * The seam between the HTTP layer and identity: the HTTP layer extracts the token and the
+ * policy path, and asks an AccessControl who the caller is and whether it may act. The HTTP
+ * layer knows nothing about how tokens are stored or how policies match.
+ */
+export type Capability = 'create' | 'read' | 'update' | 'delete' | 'list' | 'sudo' | 'deny';
+
+export interface RequestIdentity {
+  /** SHA-256 of the token: the token's id in the store. Never the token itself. */
+  tokenId: string;
+  accessor: string;
+  policies: string[];
+  displayName: string;
+  metadata: Record<string, string>;
+  /** Tokens whose policies include "root" may do anything. */
+  isRoot: boolean;
+}
+
+export interface AccessControl {
+  /** Resolves a presented token, or throws a 403 LessorError (missing, unknown, expired, bound elsewhere). */
+  authenticate(token: string | undefined, ctx: { ip: string }): Promise<RequestIdentity>;
+  /** Whether the identity holds any of the capabilities on the path (relative to /v1/). */
+  authorize(identity: RequestIdentity, path: string, capabilities: Capability[]): Promise<boolean> | boolean;
+}
+
+export function capabilitiesForMethod(method: string): Capability[] {
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return ['read'];
+    case 'LIST':
+    case 'SEARCH': // LIST_METHOD, see http/request-shape.ts
+      return ['list'];
+    case 'DELETE':
+      return ['delete'];
+    default:
+      // Vault asks for create on a new object and update on an existing one; lessor routes
+      // that care declare one explicitly, the rest accept either.
+      return ['create', 'update'];
+  }
+}
+
+/** Until an identity backend is wired in, nothing protected is reachable. */
+export const denyAll: AccessControl = {
+  async authenticate() {
+    const { permissionDenied } = await import('../errors.js');
+    throw permissionDenied();
+  },
+  authorize: () => false,
+};

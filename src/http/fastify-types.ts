@@ -1,0 +1,22 @@
+import type { Capability, RequestIdentity } from '../auth/access.js';
+import type { Answer } from './envelope.js';
+
+export interface LessorRouteConfig {
+  /** Reachable without a token (health, login endpoints, JWKS). */
+  public?: boolean;
+  /** Capabilities of which the caller needs one; default follows the method. */
+  capabilities?: Capability[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    identity?: RequestIdentity;
+    /** The request path relative to /v1/, as policies see it. */
+    policyPath: string;
+  }
+  interface FastifyReply {
+    /** Sends a 200 in Vault's envelope. */
+    answer(a: Answer): FastifyReply;
+  }
+  interface FastifyContextConfig extends LessorRouteConfig {}
+}

@@ -1,0 +1,37 @@
+/**
+ * What Vault's clients really send, normalised before routing so the router and the policy
+ * check both see one canonical form:
+ *  - `GET ...?list=true` (Go's boolean spellings) is the LIST method;
+ *  - a trailing slash on a path is dropped (hvac strips it, node-vault keeps it).
+ */
+/**
+ * Fastify only routes methods in Node's http.METHODS, and LIST is not one. Internally a LIST
+ * request travels as SEARCH (a bodiless method no Vault client uses); list routes are declared
+ * with this constant and the policy check maps it to the `list` capability.
+ */
+export const LIST_METHOD = 'SEARCH';
+
+const TRUE_SPELLINGS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+
+export function isListQuery(url: string): boolean {
+  const q = url.indexOf('?');
+  if (q < 0) return false;
+  const params = new URLSearchParams(url.slice(q + 1));
+  const v = params.get('list');
+  return v !== null && TRUE_SPELLINGS.has(v);
+}
+
+export function stripTrailingSlash(url: string): string {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const rest = q < 0 ? '' : url.slice(q);
+  const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  return (trimmed || '/') + rest;
+}
+
+/** The request path relative to /v1/, without query or trailing slash: what policies match. */
+export function policyPath(url: string): string {
+  const q = url.indexOf('?');
+  const path = decodeURIComponent(q < 0 ? url : url.slice(0, q));
+  return path.replace(/^\/v1\//, '').replace(/\/+$/, '');
+}

@@ -1,0 +1,3 @@
+export { buildApp } from './app.js';
+export { createRuntime } from './runtime.js';
+export { loadConfig } from './config.js';

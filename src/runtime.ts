@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp, type AppModule } from './app.js';
+import type { LessorConfig } from './config.js';
+import { migrate } from './db/migrate.js';
+import { openSqlStore } from './db/open-store.js';
+import type { SqlStore } from './db/sql-store.js';
+import type { HealthCheck } from './http/routes/health.js';
+import { createLogger } from './log.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { connectRedis, type RedisClient } from './redis/client.js';
+import { RedisKeys } from './redis/keys.js';
+
+/**
+ * The composition root: opens the stores, builds every service and the HTTP app, and knows
+ * how to close them again in order. `lessor dev`, `lessor server` and the tests all come here,
+ * so what runs in tests is what runs in production.
+ */
+export interface Runtime {
+  config: Readonly<LessorConfig>;
+  log: Logger;
+  sql: SqlStore;
+  redis?: RedisClient;
+  keys: RedisKeys;
+  metrics: Metrics;
+  app: FastifyInstance;
+  /** Background work (reaper, rewrap) starts here, not at construction, so tests can drive it. */
+  startBackground(): void;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  log?: Logger;
+  /** Keep the PGlite config store in memory (tests of dev mode). */
+  inMemoryConfig?: boolean;
+}
+
+export async function createRuntime(config: Readonly<LessorConfig>, opts: RuntimeOptions = {}): Promise<Runtime> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const metrics = createMetrics({ defaultMetrics: true });
+  const closers: Array<() => Promise<unknown>> = [];
+  const background: Array<() => void> = [];
+
+  const sql = await openSqlStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, inMemory: opts.inMemoryConfig });
+  closers.push(() => sql.close());
+  await migrate(sql);
+
+  const health: HealthCheck[] = [{ name: 'config store', check: () => sql.ping() }];
+  let redis: RedisClient | undefined;
+  if (config.redisUrl) {
+    redis = await connectRedis(config.redisUrl, { cluster: config.redisCluster });
+    const r = redis;
+    closers.push(() => r.quit().catch(() => r.disconnect()));
+    health.push({ name: 'redis', check: async () => void (await r.ping()) });
+  }
+  const keys = new RedisKeys(config.redisPrefix);
+
+  const modules: AppModule[] = [];
+  // Services and their route modules are added here as they are built (identity, leases,
+  // engines); each pushes its routes onto `modules` and its shutdown onto `closers`.
+
+  const app = await buildApp({ log, metrics, health, modules });
+
+  return {
+    config,
+    log,
+    sql,
+    redis,
+    keys,
+    metrics,
+    app,
+    startBackground() {
+      for (const start of background) start();
+    },
+    async close() {
+      await app.close();
+      for (const close of closers.reverse()) await close().catch((err) => log.warn({ err }, 'error while closing'));
+    },
+  };
+}
