@@ -9,7 +9,11 @@ export interface RequestIdentity {
   /** SHA-256 of the token: the token's id in the store. Never the token itself. */
   tokenId: string;
   accessor: string;
+  /** Token ids of the parent, grandparent, … (nearest first): lease ownership and cascade. */
+  ancestors: string[];
   policies: string[];
+  /** Name for templates and claims (the login's user, role or subject). */
+  entityName: string;
   displayName: string;
   metadata: Record<string, string>;
   /** Tokens whose policies include "root" may do anything. */
