@@ -87,7 +87,11 @@ export interface NewCredentialResult {
 }
 
 export interface SecretsEngine<Config, Role> {
-  /** Checks and completes a config; verifyConnection asks it to prove the target answers. */
+  /**
+   * Checks and completes a config; verifyConnection asks it to prove the target answers. On an
+   * update the config is the stored one (secrets opened) with the request's fields laid over it,
+   * as Vault does, so fields the engine generated itself (signing keys) survive an update.
+   */
   initialize(req: { config: Config; verifyConnection: boolean }, ctx: EngineContext): Promise<{ config: Config }>;
   /** Pure: the username / key id / jti, known BEFORE anything is created (intent first). */
   credentialId(req: { leaseId: string; roleName: string; role: Role; requester: Requester; now: number }): string;
@@ -120,6 +124,11 @@ export interface MountApi {
   /** Stores a config (secretConfigPaths are sealed) and drops the cached instance. */
   writeConfig(configName: string, config: Record<string, unknown>): Promise<void>;
   readRole(roleName: string): Promise<Record<string, unknown> | undefined>;
+  /**
+   * Names of the mount's stored configs (the JWKS lists the keys of every key set). Optional so
+   * an older core still satisfies the type; plugins that need it fail with a clear error.
+   */
+  listConfigs?(): Promise<string[]>;
   /** Credential ids of live leases issued from this config (reconciler, static roles). */
   liveCredentialIds(configName: string): Promise<Set<string>>;
   /** Runs `runJob(jobId)` once across all replicas at or after dueAt (ms); replaces an earlier schedule. */
@@ -140,6 +149,11 @@ export interface RouteRequest {
   body: Record<string, unknown>;
   /** Absent on public routes. */
   requester?: Requester;
+  /**
+   * `scheme://host[:port]` as the client addressed this server (absolute URLs in discovery
+   * documents such as OIDC's jwks_uri). Optional: absent, plugins fall back to relative paths.
+   */
+  origin?: string;
 }
 
 /** Vault's envelope, minus the parts the core fills in. status 204 answers no body. */
@@ -183,4 +197,10 @@ export interface EnginePlugin<Config = any, Role = any> {
   routes?: EngineRoute[];
   /** Work scheduled with MountApi.schedule: rotations. Must be idempotent. */
   runJob?(jobId: string, api: MountApi): Promise<void>;
+  /**
+   * Called after the core stored a config through `<mount>/<configPath>/:name` (config: what was
+   * stored, secrets opened) or deleted it (config undefined): where a plugin schedules or
+   * unschedules its jobs (first key rotation). Must be idempotent; a failure is logged, not fatal.
+   */
+  onConfigWrite?(configName: string, config: Record<string, unknown> | undefined, api: MountApi): Promise<void>;
 }
