@@ -10,6 +10,11 @@ import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { connectRedis, type RedisClient } from './redis/client.js';
 import { RedisKeys } from './redis/keys.js';
+import { Keyring } from './crypto/keyring.js';
+import { resolveMasterKey } from './crypto/master-key.js';
+import { RewrapJob, sealedColumnTask } from './crypto/rewrap.js';
+import { INSTALL_KEYS_COLUMN } from './crypto/install-keys.js';
+import { sysKeyRoutes } from './http/routes/sys-keys.js';
 
 /**
  * The composition root: opens the stores, builds every service and the HTTP app, and knows
@@ -23,6 +28,10 @@ export interface Runtime {
   redis?: RedisClient;
   keys: RedisKeys;
   metrics: Metrics;
+  /** The keyring: seal/open secrets at rest (AES-256-GCM under the master key). */
+  sealer: Keyring;
+  /** Moves sealed values to the current key term; stores register their sealed columns here. */
+  rewrap: RewrapJob;
   app: FastifyInstance;
   /** Background work (reaper, rewrap) starts here, not at construction, so tests can drive it. */
   startBackground(): void;
@@ -44,6 +53,11 @@ export async function createRuntime(config: Readonly<LessorConfig>, opts: Runtim
   const sql = await openSqlStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, inMemory: opts.inMemoryConfig });
   closers.push(() => sql.close());
   await migrate(sql);
+  const sealer = await Keyring.open(sql, resolveMasterKey(config));
+  const rewrap = new RewrapJob(sealer, log);
+  rewrap.register(sealedColumnTask(sql, INSTALL_KEYS_COLUMN));
+  background.push(() => rewrap.start());
+  closers.push(() => rewrap.stop());
 
   const health: HealthCheck[] = [{ name: 'config store', check: () => sql.ping() }];
   let redis: RedisClient | undefined;
@@ -58,6 +72,7 @@ export async function createRuntime(config: Readonly<LessorConfig>, opts: Runtim
   const modules: AppModule[] = [];
   // Services and their route modules are added here as they are built (identity, leases,
   // engines); each pushes its routes onto `modules` and its shutdown onto `closers`.
+  modules.push(sysKeyRoutes(sealer, () => void rewrap.runOnce()));
 
   const app = await buildApp({ log, metrics, health, modules });
 
@@ -68,6 +83,8 @@ export async function createRuntime(config: Readonly<LessorConfig>, opts: Runtim
     redis,
     keys,
     metrics,
+    sealer,
+    rewrap,
     app,
     startBackground() {
       for (const start of background) start();

@@ -1,0 +1,78 @@
+import t from 'tap';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Keyring } from '../../src/crypto/keyring.js';
+import { resolveMasterKey } from '../../src/crypto/master-key.js';
+import { sealedColumnTask } from '../../src/crypto/rewrap.js';
+import { testRuntime } from '../helpers/test-runtime.js';
+
+t.test('data sealed under term 1 reads back after sys/rotate, and the rewrap job moves it', async (t) => {
+  const tr = await testRuntime(t);
+  const { sealer, sql } = tr.rt;
+  await sql.exec('CREATE TABLE t_secrets (name text PRIMARY KEY, sealed text)');
+  const sealed = await sealer.seal(Buffer.from('hunter2'), 't_secrets:a');
+  t.match(sealed, /^lsr:v1:1:/, 'sealed under term 1');
+  t.notOk(sealed.includes('hunter2'));
+  await sql.query('INSERT INTO t_secrets VALUES ($1, $2)', ['a', sealed]);
+
+  t.equal(sealer.status().term, 1);
+  t.equal((await sealer.rotate()).term, 2);
+
+  t.equal((await sealer.open(sealed, 't_secrets:a')).toString(), 'hunter2', 'term-1 ciphertext still opens');
+  t.match(await sealer.seal(Buffer.from('x')), /^lsr:v1:2:/, 'new data sealed under term 2');
+
+  tr.rt.rewrap.register(sealedColumnTask(sql, { table: 't_secrets', keyColumns: ['name'], column: 'sealed', aad: (r) => `t_secrets:${r.name}` }));
+  await tr.rt.rewrap.runOnce();
+  const { rows } = await sql.query<{ sealed: string }>('SELECT sealed FROM t_secrets');
+  t.match(rows[0].sealed, /^lsr:v1:2:/, 'rewrapped to term 2');
+  t.equal((await sealer.open(rows[0].sealed, 't_secrets:a')).toString(), 'hunter2');
+
+  // A second replica of the same install sees the rotated ring.
+  const replica = await testRuntime(t, { shareWith: tr });
+  t.equal((await replica.rt.sealer.open(rows[0].sealed, 't_secrets:a')).toString(), 'hunter2');
+  t.equal(replica.rt.sealer.status().term, 2);
+});
+
+t.test('a flipped byte in a stored ciphertext is refused loudly', async (t) => {
+  const tr = await testRuntime(t);
+  const { sealer } = tr.rt;
+  const sealed = await sealer.seal(Buffer.from('connection password'), 'db:pg1');
+  const [head, body] = [sealed.slice(0, sealed.lastIndexOf(':') + 1), sealed.slice(sealed.lastIndexOf(':') + 1)];
+  const bytes = Buffer.from(body, 'base64url');
+  for (const pos of [0, 13, bytes.length - 1]) {
+    const flipped = Buffer.from(bytes);
+    flipped[pos] ^= 0x01;
+    await t.rejects(sealer.open(head + flipped.toString('base64url'), 'db:pg1'), { name: 'SealError' }, `byte ${pos}`);
+  }
+  await t.rejects(sealer.open(sealed, 'db:other'), { name: 'SealError' }, 'moved to another field');
+  await t.rejects(sealer.open('lsr:v1:9:AAAA', 'db:pg1'), { name: 'SealError' }, 'unknown term');
+  await t.rejects(sealer.open('plain text', 'db:pg1'), { name: 'SealError' }, 'not sealed');
+
+  // A stored keyring row with a flipped byte stops the next replica from starting at all.
+  await tr.rt.sql.query("UPDATE keyring SET sealed_key = overlay(sealed_key placing (CASE WHEN substr(sealed_key, 20, 1) = 'A' THEN 'B' ELSE 'A' END) from 20 for 1)");
+  await t.rejects(testRuntime(t, { shareWith: tr }), /does not open this install's keyring/);
+});
+
+t.test('the wrong master key cannot open the keyring', async (t) => {
+  const tr = await testRuntime(t);
+  await t.rejects(
+    Keyring.open(tr.rt.sql, randomBytes(32)),
+    /LESSOR_MASTER_KEY does not open/,
+  );
+});
+
+t.test('lessor dev without a master key generates one into the data dir, mode 0600, and says so', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'lessor-mk-'));
+  const notices: string[] = [];
+  const key = resolveMasterKey({ mode: 'dev', dataDir }, (m) => notices.push(m));
+  t.equal(key.length, 32);
+  const file = join(dataDir, 'master.key');
+  t.equal(statSync(file).mode & 0o777, 0o600);
+  t.match(notices[0], /master\.key/);
+  t.same(resolveMasterKey({ mode: 'dev', dataDir }, (m) => notices.push(m)), key, 'reused on restart');
+  t.equal(notices.length, 1, 'announced only when generated');
+  t.equal(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64').length, 32);
+  t.throws(() => resolveMasterKey({ mode: 'server', dataDir }), /required/);
+});
