@@ -1,0 +1,103 @@
+/**
+ * Where leases live: Redis in production (redis-lease-store.ts), process memory only in
+ * `lessor dev` (memory-lease-store.ts). Both pass test/leases/lease-store-contract.ts.
+ *
+ * A lease is "due" when the reaper should act on it: at its expiry, at once when revocation was
+ * asked for, at the next retry after a failed revocation, or when a reaper's claim on it ran out.
+ */
+export type LeaseState = 'pending' | 'active' | 'irrevocable';
+
+/** What is fixed when the lease is written (intent first), before the engine creates anything. */
+export interface LeaseIntent {
+  id: string;
+  mount: string;
+  /** Engine type (plugin) and config (connection) name: enough to find the engine again. */
+  plugin: string;
+  config: string;
+  roleName: string;
+  /** The role's full stored JSON at issue time: revocation never needs the role to still exist. */
+  role: Record<string, unknown>;
+  credentialId: string;
+  /** Token that asked, and its parent, grandparent, … (ownership and cascade). */
+  tokenId: string;
+  ancestors: string[];
+  /** Milliseconds since the epoch. */
+  issueTime: number;
+  expireTime: number;
+  /** The max TTL cap counted from issue time. */
+  maxExpireTime: number;
+  /** TTL granted at issue (seconds): the default increment of a renew without one. */
+  ttl: number;
+}
+
+export interface LeaseRecord extends LeaseIntent {
+  state: LeaseState;
+  /** Revocation was asked for (revoke, revoke-prefix, cascade) and is under way. */
+  revoking: boolean;
+  lastRenewal?: number;
+  /** Engine's internal data, sealed; never a secret in clear. */
+  internal?: string;
+  attempts: number;
+  lastError?: string;
+}
+
+export type RenewOutcome = 'ok' | 'not_found' | 'not_active' | 'expired' | 'revoking';
+
+export interface FailOutcome {
+  attempts: number;
+  irrevocable: boolean;
+  gone: boolean;
+}
+
+export interface LeaseStore {
+  readonly kind: 'redis' | 'memory';
+  /** Writes a lease (state pending or active) due at its expiry. Throws if the id exists. */
+  create(intent: LeaseIntent, state: 'pending' | 'active', now: number): Promise<void>;
+  /** pending → active with the sealed internal data; false if the lease was revoked meanwhile. */
+  activate(id: string, internal: string | undefined): Promise<boolean>;
+  get(id: string): Promise<LeaseRecord | undefined>;
+  getMany(ids: string[]): Promise<Array<LeaseRecord | undefined>>;
+  /** Moves an active, unexpired, not-revoking lease's expiry. */
+  renew(id: string, now: number, newExpire: number): Promise<RenewOutcome>;
+  /** Marks for revocation, due at dueAt (now: the reaper; later: the caller holds the claim). */
+  markRevoking(id: string, now: number, dueAt: number): Promise<boolean>;
+  /** Claims up to limit due leases until claimUntil; returns their ids. */
+  claimDue(now: number, claimUntil: number, limit: number): Promise<string[]>;
+  /** Puts a claimed lease that is not due back at its expiry. */
+  release(id: string): Promise<void>;
+  /** Forgets a lease; false if it was already gone. */
+  remove(id: string): Promise<boolean>;
+  /** A failed revocation: retry at nextAttempt, or irrevocable after maxAttempts (or now). */
+  fail(id: string, now: number, nextAttempt: number, maxAttempts: number, error: string, irrevocableNow: boolean): Promise<FailOutcome>;
+  /** Lease ids starting with prefix, sorted. */
+  listPrefix(prefix: string, limit?: number): Promise<string[]>;
+  /** Marks every lease under prefix for revocation, due now; returns how many. */
+  revokePrefix(prefix: string, now: number): Promise<number>;
+  /** Lease ids issued to any of these tokens or their children (may include revoked ones: check). */
+  byTokens(tokenIds: string[]): Promise<string[]>;
+  /** Irrevocable lease ids, oldest first. */
+  listIrrevocable(): Promise<string[]>;
+  /** Live leases per "mount|role" (metrics). */
+  counts(): Promise<Record<string, number>>;
+  irrevocableCount(): Promise<number>;
+  /** The smallest due score (the oldest due lease's expiry), if any. */
+  oldestDue(): Promise<number | undefined>;
+
+  /** Plugin jobs: run once across replicas at or after dueAt. */
+  scheduleJob(member: string, dueAt: number): Promise<void>;
+  unscheduleJob(member: string): Promise<void>;
+  claimJobs(now: number, claimUntil: number, limit: number): Promise<string[]>;
+  /** Forgets a finished job unless it was rescheduled while it ran. */
+  jobDone(member: string, claimedUntil: number): Promise<void>;
+
+  /** Per-mount engine state (EngineState), JSON values. */
+  stateGet(mount: string, key: string): Promise<unknown>;
+  stateSet(mount: string, key: string, value: unknown, ttlMs?: number): Promise<void>;
+  stateDel(mount: string, key: string): Promise<void>;
+}
+
+/** Label for the live-count index: mount and role, as the metrics show them. */
+export const countField = (l: Pick<LeaseIntent, 'mount' | 'roleName'>) => `${l.mount}|${l.roleName}`;
+
+/** Lease records are kept this long past their max expiry (garbage collection, never relied on). */
+export const RECORD_GC_MS = 7 * 24 * 3600 * 1000;

@@ -1,0 +1,177 @@
+import {
+  countField,
+  type FailOutcome, type LeaseIntent, type LeaseRecord, type LeaseStore, type RenewOutcome,
+} from './lease-store.js';
+
+/**
+ * The lease store of `lessor dev` only: one process, nothing survives a restart. Same contract as
+ * the Redis store (test/leases/lease-store-contract.ts); linear scans are fine at dev sizes.
+ */
+export class MemoryLeaseStore implements LeaseStore {
+  readonly kind = 'memory' as const;
+  private readonly leases = new Map<string, LeaseRecord>();
+  private readonly due = new Map<string, number>();
+  private readonly irrevocable = new Map<string, number>();
+  private readonly tokenIndex = new Map<string, Set<string>>();
+  private readonly jobs = new Map<string, number>();
+  private readonly state = new Map<string, { value: string; until?: number }>();
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  async create(intent: LeaseIntent, state: 'pending' | 'active'): Promise<void> {
+    if (this.leases.has(intent.id)) throw new Error(`lease ${intent.id} already exists`);
+    this.leases.set(intent.id, { ...structuredClone(intent), state, revoking: false, attempts: 0 });
+    this.due.set(intent.id, intent.expireTime);
+    for (const t of [intent.tokenId, ...intent.ancestors]) {
+      let s = this.tokenIndex.get(t);
+      if (!s) this.tokenIndex.set(t, (s = new Set()));
+      s.add(intent.id);
+    }
+  }
+
+  async activate(id: string, internal: string | undefined): Promise<boolean> {
+    const l = this.leases.get(id);
+    if (!l || l.state !== 'pending') return false;
+    l.state = 'active';
+    l.internal = internal;
+    return true;
+  }
+
+  async get(id: string): Promise<LeaseRecord | undefined> {
+    const l = this.leases.get(id);
+    return l ? structuredClone(l) : undefined;
+  }
+
+  async getMany(ids: string[]): Promise<Array<LeaseRecord | undefined>> {
+    return Promise.all(ids.map((id) => this.get(id)));
+  }
+
+  async renew(id: string, now: number, newExpire: number): Promise<RenewOutcome> {
+    const l = this.leases.get(id);
+    if (!l) return 'not_found';
+    if (l.revoking) return 'revoking';
+    if (l.state !== 'active') return 'not_active';
+    if (l.expireTime <= now) return 'expired';
+    l.expireTime = newExpire;
+    l.lastRenewal = now;
+    this.due.set(id, newExpire);
+    return 'ok';
+  }
+
+  async markRevoking(id: string, _now: number, dueAt: number): Promise<boolean> {
+    const l = this.leases.get(id);
+    if (!l) return false;
+    if (l.state === 'irrevocable') {
+      l.state = 'active';
+      l.attempts = 0;
+      this.irrevocable.delete(id);
+    }
+    l.revoking = true;
+    this.due.set(id, dueAt);
+    return true;
+  }
+
+  async claimDue(now: number, claimUntil: number, limit: number): Promise<string[]> {
+    const ids = [...this.due].filter(([, s]) => s <= now).sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit).map(([id]) => id);
+    for (const id of ids) this.due.set(id, claimUntil);
+    return ids;
+  }
+
+  async release(id: string): Promise<void> {
+    const l = this.leases.get(id);
+    if (l) this.due.set(id, l.expireTime);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const existed = this.leases.delete(id);
+    this.due.delete(id);
+    this.irrevocable.delete(id);
+    for (const s of this.tokenIndex.values()) s.delete(id);
+    return existed;
+  }
+
+  async fail(id: string, now: number, nextAttempt: number, maxAttempts: number, error: string, irrevocableNow: boolean): Promise<FailOutcome> {
+    const l = this.leases.get(id);
+    if (!l) return { attempts: 0, irrevocable: false, gone: true };
+    l.attempts += 1;
+    l.lastError = error.slice(0, 500);
+    if (irrevocableNow || l.attempts >= maxAttempts) {
+      l.state = 'irrevocable';
+      l.revoking = false;
+      this.due.delete(id);
+      this.irrevocable.set(id, now);
+      return { attempts: l.attempts, irrevocable: true, gone: false };
+    }
+    this.due.set(id, nextAttempt);
+    return { attempts: l.attempts, irrevocable: false, gone: false };
+  }
+
+  async listPrefix(prefix: string, limit?: number): Promise<string[]> {
+    const ids = [...this.leases.keys()].filter((id) => id.startsWith(prefix)).sort();
+    return limit === undefined ? ids : ids.slice(0, limit);
+  }
+
+  async revokePrefix(prefix: string, now: number): Promise<number> {
+    let n = 0;
+    for (const [id, l] of this.leases) {
+      if (!id.startsWith(prefix) || l.revoking || !this.due.has(id)) continue;
+      l.revoking = true;
+      this.due.set(id, Math.min(now, this.due.get(id)!));
+      n++;
+    }
+    return n;
+  }
+
+  async byTokens(tokenIds: string[]): Promise<string[]> {
+    const out = new Set<string>();
+    for (const t of tokenIds) for (const id of this.tokenIndex.get(t) ?? []) out.add(id);
+    return [...out];
+  }
+
+  async listIrrevocable(): Promise<string[]> {
+    return [...this.irrevocable].sort((a, b) => a[1] - b[1]).map(([id]) => id);
+  }
+
+  async counts(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const l of this.leases.values()) out[countField(l)] = (out[countField(l)] ?? 0) + 1;
+    return out;
+  }
+
+  async irrevocableCount(): Promise<number> {
+    return this.irrevocable.size;
+  }
+
+  async oldestDue(): Promise<number | undefined> {
+    let min: number | undefined;
+    for (const s of this.due.values()) if (min === undefined || s < min) min = s;
+    return min;
+  }
+
+  async scheduleJob(member: string, dueAt: number): Promise<void> {
+    this.jobs.set(member, dueAt);
+  }
+  async unscheduleJob(member: string): Promise<void> {
+    this.jobs.delete(member);
+  }
+  async claimJobs(now: number, claimUntil: number, limit: number): Promise<string[]> {
+    const ids = [...this.jobs].filter(([, s]) => s <= now).sort((a, b) => a[1] - b[1]).slice(0, limit).map(([m]) => m);
+    for (const m of ids) this.jobs.set(m, claimUntil);
+    return ids;
+  }
+  async jobDone(member: string, claimedUntil: number): Promise<void> {
+    if (this.jobs.get(member) === claimedUntil) this.jobs.delete(member);
+  }
+
+  async stateGet(mount: string, key: string): Promise<unknown> {
+    const e = this.state.get(`${mount}:${key}`);
+    if (!e || (e.until !== undefined && e.until <= this.clock())) return undefined;
+    return JSON.parse(e.value);
+  }
+  async stateSet(mount: string, key: string, value: unknown, ttlMs?: number): Promise<void> {
+    this.state.set(`${mount}:${key}`, { value: JSON.stringify(value), until: ttlMs ? this.clock() + ttlMs : undefined });
+  }
+  async stateDel(mount: string, key: string): Promise<void> {
+    this.state.delete(`${mount}:${key}`);
+  }
+}

@@ -1,0 +1,193 @@
+import type { RedisClient } from '../redis/client.js';
+import type { RedisKeys } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
+import {
+  countField, RECORD_GC_MS,
+  type FailOutcome, type LeaseIntent, type LeaseRecord, type LeaseStore, type RenewOutcome,
+} from './lease-store.js';
+
+/**
+ * The production lease store. Layout (every key under the install's `{prefix}` hash tag, so the
+ * multi-key scripts work on Redis Cluster):
+ *   lease:<id>            hash: json (the immutable intent), state, expire, renewed, attempts, error, internal
+ *   leases:due            zset id → when the reaper should act (expiry, retry, claim deadline)
+ *   leases:all            zset id (score 0, lexicographic): prefix listing and revoke-prefix
+ *   leases:revoking       set of ids whose revocation was asked for
+ *   leases:irrevocable    zset id → when it turned irrevocable
+ *   leases:count          hash "mount|role" → live leases (metrics)
+ *   leases:token:<id>     set of lease ids issued to the token or its descendants (cascade)
+ *   jobs:due              zset "mount|plugin|jobId" → due time
+ *   engine:<mount>:<key>  engine state (JSON strings)
+ */
+export class RedisLeaseStore implements LeaseStore {
+  readonly kind = 'redis' as const;
+  private readonly due: string;
+  private readonly all: string;
+  private readonly revoking: string;
+  private readonly irrevocable: string;
+  private readonly countKey: string;
+  private readonly jobs: string;
+
+  constructor(private readonly redis: RedisClient, private readonly keys: RedisKeys) {
+    this.due = keys.key('leases', 'due');
+    this.all = keys.key('leases', 'all');
+    this.revoking = keys.key('leases', 'revoking');
+    this.irrevocable = keys.key('leases', 'irrevocable');
+    this.countKey = keys.key('leases', 'count');
+    this.jobs = keys.key('jobs', 'due');
+  }
+
+  private rec(id: string) {
+    return this.keys.key('lease', id);
+  }
+  private tokenIndex(tokenId: string) {
+    return this.keys.key('leases', 'token', tokenId);
+  }
+
+  async create(intent: LeaseIntent, state: 'pending' | 'active', now: number): Promise<void> {
+    const keepMs = Math.max(1, intent.maxExpireTime - now) + RECORD_GC_MS;
+    // Ancestors' indexes first: an index entry without a record is skipped by readers, a record
+    // missing from an index would escape the cascade.
+    if (intent.ancestors.length > 0) {
+      await Promise.all(intent.ancestors.map((a) => runScript(this.redis, 'leaseIndex', [this.tokenIndex(a)], [intent.id, keepMs])));
+    }
+    const res = await runScript<number>(this.redis, 'leaseCreate',
+      [this.rec(intent.id), this.due, this.all, this.countKey, this.tokenIndex(intent.tokenId)],
+      [intent.id, JSON.stringify(intent), state, intent.expireTime, countField(intent), keepMs]);
+    if (res === -1) throw new Error(`lease ${intent.id} already exists`);
+  }
+
+  async activate(id: string, internal: string | undefined): Promise<boolean> {
+    return (await runScript<number>(this.redis, 'leaseActivate', [this.rec(id)], [internal ?? ''])) === 1;
+  }
+
+  async get(id: string): Promise<LeaseRecord | undefined> {
+    return (await this.getMany([id]))[0];
+  }
+
+  async getMany(ids: string[]): Promise<Array<LeaseRecord | undefined>> {
+    if (ids.length === 0) return [];
+    const p = this.redis.pipeline();
+    for (const id of ids) p.hgetall(this.rec(id));
+    p.smismember(this.revoking, ...ids);
+    const res = (await p.exec()) ?? [];
+    for (const [err] of res) if (err) throw err;
+    const revoking = res[ids.length][1] as number[];
+    return ids.map((_, i) => decode(res[i][1] as Record<string, string>, revoking[i] === 1));
+  }
+
+  async renew(id: string, now: number, newExpire: number): Promise<RenewOutcome> {
+    const r = await runScript<number>(this.redis, 'leaseRenew', [this.rec(id), this.due, this.revoking], [id, now, newExpire]);
+    return ({ 1: 'ok', [-1]: 'not_found', [-2]: 'not_active', [-3]: 'expired', [-4]: 'revoking' } as Record<number, RenewOutcome>)[r];
+  }
+
+  async markRevoking(id: string, now: number, dueAt: number): Promise<boolean> {
+    const r = await runScript<number>(this.redis, 'leaseRevoke', [this.rec(id), this.due, this.revoking, this.irrevocable], [id, now, dueAt]);
+    return r === 1;
+  }
+
+  claimDue(now: number, claimUntil: number, limit: number): Promise<string[]> {
+    return runScript<string[]>(this.redis, 'leaseClaim', [this.due], [now, claimUntil, limit]);
+  }
+
+  async release(id: string): Promise<void> {
+    await runScript(this.redis, 'leaseRelease', [this.rec(id), this.due], [id]);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const r = await runScript<number>(this.redis, 'leaseRemove',
+      [this.rec(id), this.due, this.all, this.countKey, this.irrevocable, this.revoking], [id]);
+    return r === 1;
+  }
+
+  async fail(id: string, now: number, nextAttempt: number, maxAttempts: number, error: string, irrevocableNow: boolean): Promise<FailOutcome> {
+    const [attempts, flag] = await runScript<[number, number]>(this.redis, 'leaseFail',
+      [this.rec(id), this.due, this.irrevocable, this.revoking],
+      [id, now, nextAttempt, maxAttempts, error.slice(0, 500), irrevocableNow ? '1' : '0']);
+    return { attempts, irrevocable: flag === 1, gone: flag === -1 };
+  }
+
+  listPrefix(prefix: string, limit?: number): Promise<string[]> {
+    const args: Array<string | number> = [this.all, `[${prefix}`, `[${prefix}\xff`];
+    if (limit !== undefined) args.push('LIMIT', 0, limit);
+    return (this.redis.zrangebylex as (...a: Array<string | number>) => Promise<string[]>)(...args);
+  }
+
+  async revokePrefix(prefix: string, now: number): Promise<number> {
+    // Slices of 2,000 keep each script call to a few milliseconds, so other clients are not
+    // blocked behind a 100,000-lease prefix.
+    let start = `[${prefix}`;
+    let total = 0;
+    for (;;) {
+      const [n, last] = await runScript<[number, string]>(this.redis, 'leaseRevokePrefix',
+        [this.all, this.due, this.revoking], [start, `[${prefix}\xff`, now, 2000]);
+      total += n;
+      if (!last) return total;
+      start = `(${last}`;
+    }
+  }
+
+  async byTokens(tokenIds: string[]): Promise<string[]> {
+    if (tokenIds.length === 0) return [];
+    return this.redis.sunion(...tokenIds.map((t) => this.tokenIndex(t)));
+  }
+
+  listIrrevocable(): Promise<string[]> {
+    return this.redis.zrange(this.irrevocable, 0, -1);
+  }
+
+  async counts(): Promise<Record<string, number>> {
+    const raw = await this.redis.hgetall(this.countKey);
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+  }
+
+  irrevocableCount(): Promise<number> {
+    return this.redis.zcard(this.irrevocable);
+  }
+
+  async oldestDue(): Promise<number | undefined> {
+    const r = await this.redis.zrange(this.due, 0, 0, 'WITHSCORES');
+    return r.length === 2 ? Number(r[1]) : undefined;
+  }
+
+  async scheduleJob(member: string, dueAt: number): Promise<void> {
+    await this.redis.zadd(this.jobs, dueAt, member);
+  }
+  async unscheduleJob(member: string): Promise<void> {
+    await this.redis.zrem(this.jobs, member);
+  }
+  claimJobs(now: number, claimUntil: number, limit: number): Promise<string[]> {
+    return runScript<string[]>(this.redis, 'jobClaim', [this.jobs], [now, claimUntil, limit]);
+  }
+  async jobDone(member: string, claimedUntil: number): Promise<void> {
+    await runScript(this.redis, 'jobDone', [this.jobs], [member, claimedUntil]);
+  }
+
+  async stateGet(mount: string, key: string): Promise<unknown> {
+    const v = await this.redis.get(this.keys.key('engine', mount, key));
+    return v === null ? undefined : JSON.parse(v);
+  }
+  async stateSet(mount: string, key: string, value: unknown, ttlMs?: number): Promise<void> {
+    const k = this.keys.key('engine', mount, key);
+    if (ttlMs) await this.redis.set(k, JSON.stringify(value), 'PX', Math.max(1, Math.round(ttlMs)));
+    else await this.redis.set(k, JSON.stringify(value));
+  }
+  async stateDel(mount: string, key: string): Promise<void> {
+    await this.redis.del(this.keys.key('engine', mount, key));
+  }
+}
+
+function decode(h: Record<string, string> | null, revoking: boolean): LeaseRecord | undefined {
+  if (!h || !h.json) return undefined;
+  const intent = JSON.parse(h.json) as LeaseIntent;
+  return {
+    ...intent,
+    state: h.state as LeaseRecord['state'],
+    revoking,
+    expireTime: Number(h.expire),
+    lastRenewal: h.renewed ? Number(h.renewed) : undefined,
+    internal: h.internal || undefined,
+    attempts: Number(h.attempts || 0),
+    lastError: h.error || undefined,
+  };
+}
