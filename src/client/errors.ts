@@ -48,10 +48,8 @@ export const isStatus = (err: unknown, status: number): boolean =>
 function describeCause(cause: unknown): string {
   if (!(cause instanceof Error)) return String(cause);
   if (cause.name === 'TimeoutError' || cause.name === 'AbortError') return 'request timed out';
+  // Node's fetch says only "fetch failed"; the socket error (ECONNREFUSED, ENOTFOUND) is its cause.
   const inner = (cause as { cause?: unknown }).cause;
-  if (inner instanceof Error) {
-    const code = (inner as { code?: string }).code;
-    return code ? `${code} ${inner.message}`.replace(`${code} ${code}`, code) : inner.message;
-  }
+  if (inner instanceof Error) return inner.message || (inner as { code?: string }).code || cause.message;
   return cause.message;
 }
