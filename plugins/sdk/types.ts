@@ -106,6 +106,11 @@ export interface SecretsEngine<Config, Role> {
     req: { credentialId: string; roleName: string; role: Role; internal?: Record<string, unknown> },
     ctx: EngineContext,
   ): Promise<void>;
+  /**
+   * Optional: true if this id and password log in to the target. Static-role rotation uses it to
+   * prove a new password works before promoting it.
+   */
+  verifyCredential?(req: { credentialId: string; password: string }, ctx: EngineContext): Promise<boolean>;
   /** Replaces the config's own secret with one only lessor knows; returns the new config. */
   rotateRoot?(ctx: EngineContext): Promise<{ config: Config }>;
   /** Credential ids present in the target that look like lessor's (reconciler). */

@@ -1,0 +1,55 @@
+/**
+ * The `postgres` engine: short-lived PostgreSQL roles from role templates, mounted at
+ * `database/` with Vault's database secrets engine API (plugin_name postgresql-database-plugin).
+ */
+import {
+  DATABASE_READABLE_FIELDS, DATABASE_SECRET_FIELDS, databaseConfigSchema, databaseRoleSchema, databaseRoleTtl,
+  type DatabaseConfig, type DatabaseRole,
+} from '../sdk/database.js';
+import { SqlEngine, type SqlEngineSpec } from '../sdk/sql-engine.js';
+// STATIC-ROLES-IMPORT
+import type { EnginePlugin } from '../sdk/types.js';
+import { PgBackend, pgDialect } from './backend.js';
+
+/** Vault's default PostgreSQL template: 63 is PostgreSQL's NAMEDATALEN - 1. */
+export const PG_DEFAULT_USERNAME_TEMPLATE =
+  '{{ printf "v-%s-%s-%s-%s" (.DisplayName | truncate 8) (.RoleName | truncate 8) (random 20) (unix_time) | truncate 63 }}';
+
+/** "2026-01-02 15:04:05+00:00": what VALID UNTIL reads unambiguously whatever the server's TimeZone. */
+export function pgExpiration(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '+00:00');
+}
+
+export const pgSpec: SqlEngineSpec = {
+  dialect: pgDialect,
+  maxUsernameLength: 63,
+  defaultUsernameTemplate: PG_DEFAULT_USERNAME_TEMPLATE,
+  formatExpiration: pgExpiration,
+  open: (config, url, log) => new PgBackend(config, url, log),
+};
+
+const names = ['postgresql-database-plugin', 'postgres', 'postgresql'];
+
+const plugin: EnginePlugin<DatabaseConfig, DatabaseRole> = {
+  type: 'postgres',
+  aliases: names.filter((n) => n !== 'postgres'),
+  mount: {
+    path: 'database',
+    configPath: 'config',
+    pluginField: 'plugin_name',
+    rolesPath: 'roles',
+    credsPath: 'creds',
+    roleConfigField: 'db_name',
+    allowedRolesField: 'allowed_roles',
+  },
+  configSchema: databaseConfigSchema(names),
+  roleSchema: databaseRoleSchema,
+  secretConfigPaths: DATABASE_SECRET_FIELDS,
+  readableConfigFields: DATABASE_READABLE_FIELDS,
+  roleTtl: databaseRoleTtl,
+  create: () => new SqlEngine(pgSpec),
+  // routes
+  // runJob
+};
+
+export default plugin;

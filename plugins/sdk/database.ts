@@ -1,0 +1,120 @@
+/**
+ * What Vault's database secrets engine calls a connection and a role, shared by the SQL engines
+ * (postgres, mysql): the config and role shapes, their JSON schemas, and the small pieces both
+ * need (connection URL templating, TTL reading).
+ */
+import { durationSchema, parseDuration } from './duration.js';
+import { passwordPolicySchema, type PasswordPolicy } from './password-policy.js';
+
+type Statements = string | string[];
+
+export interface DatabaseConfig {
+  plugin_name: string;
+  /** May hold {{username}} and {{password}}, filled from the fields below (URL-encoded). */
+  connection_url: string;
+  username?: string;
+  password?: string;
+  allowed_roles?: string[] | string;
+  verify_connection?: boolean;
+  max_open_connections?: number;
+  max_idle_connections?: number;
+  max_connection_lifetime?: number | string;
+  /** Seconds to wait for a connection before answering 503 (lessor extension). */
+  connect_timeout?: number | string;
+  username_template?: string;
+  password_policy?: PasswordPolicy;
+  tls_ca?: string;
+  tls_certificate?: string;
+  /** PEM key for tls_certificate (PostgreSQL's name). */
+  private_key?: string;
+  /** PEM certificate and key in one (MySQL's name). */
+  tls_certificate_key?: string;
+  tls_server_name?: string;
+  tls_skip_verify?: boolean;
+  /** Static-role rotation statements are kept on the static role, not here. */
+  [extra: string]: unknown;
+}
+
+export interface DatabaseRole {
+  db_name: string;
+  creation_statements?: Statements;
+  revocation_statements?: Statements;
+  renew_statements?: Statements;
+  rollback_statements?: Statements;
+  /** Static roles only (passed by the static-role code, never stored on a dynamic role). */
+  rotation_statements?: Statements;
+  default_ttl?: number | string;
+  max_ttl?: number | string;
+}
+
+const statements = { anyOf: [{ type: 'string', maxLength: 65536 }, { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 65536 } }] };
+
+export const DATABASE_SECRET_FIELDS = ['password', 'private_key', 'tls_certificate_key'];
+
+export const DATABASE_READABLE_FIELDS = [
+  'plugin_name', 'connection_url', 'username', 'allowed_roles', 'verify_connection', 'max_open_connections',
+  'max_idle_connections', 'max_connection_lifetime', 'connect_timeout', 'username_template', 'password_policy',
+  'tls_ca', 'tls_certificate', 'tls_server_name', 'tls_skip_verify',
+];
+
+export function databaseConfigSchema(pluginNames: string[]) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['plugin_name', 'connection_url'],
+    properties: {
+      plugin_name: { type: 'string', enum: pluginNames },
+      connection_url: { type: 'string', minLength: 1, maxLength: 4096 },
+      username: { type: 'string', minLength: 1, maxLength: 128 },
+      password: { type: 'string', minLength: 1, maxLength: 1024 },
+      allowed_roles: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string', maxLength: 256 } }] },
+      verify_connection: { type: 'boolean' },
+      max_open_connections: { type: 'integer', minimum: 1, maximum: 1000 },
+      max_idle_connections: { type: 'integer', minimum: 0, maximum: 1000 },
+      max_connection_lifetime: durationSchema,
+      connect_timeout: durationSchema,
+      username_template: { type: 'string', minLength: 1, maxLength: 1024 },
+      password_policy: passwordPolicySchema,
+      tls_ca: { type: 'string', maxLength: 65536 },
+      tls_certificate: { type: 'string', maxLength: 65536 },
+      private_key: { type: 'string', maxLength: 65536 },
+      tls_certificate_key: { type: 'string', maxLength: 131072 },
+      tls_server_name: { type: 'string', maxLength: 255 },
+      tls_skip_verify: { type: 'boolean' },
+    },
+  } as const;
+}
+
+export const databaseRoleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['db_name', 'creation_statements'],
+  properties: {
+    db_name: { type: 'string', minLength: 1, maxLength: 256 },
+    creation_statements: statements,
+    revocation_statements: statements,
+    renew_statements: statements,
+    rollback_statements: statements,
+    default_ttl: durationSchema,
+    max_ttl: durationSchema,
+  },
+} as const;
+
+export function databaseRoleTtl(role: DatabaseRole): { ttl?: number; maxTtl?: number } {
+  return {
+    ...(role.default_ttl !== undefined ? { ttl: parseDuration(role.default_ttl, 'default_ttl') } : {}),
+    ...(role.max_ttl !== undefined ? { maxTtl: parseDuration(role.max_ttl, 'max_ttl') } : {}),
+  };
+}
+
+/** Fills {{username}} / {{password}} in a connection URL, URL-encoded so any password survives. */
+export function renderConnectionUrl(url: string, username?: string, password?: string): string {
+  return url
+    .replace(/\{\{\s*username\s*\}\}/g, () => encodeURIComponent(username ?? ''))
+    .replace(/\{\{\s*password\s*\}\}/g, () => encodeURIComponent(password ?? ''));
+}
+
+/** Seconds from a duration field, with a default. */
+export function seconds(value: number | string | undefined, fallback: number, field: string): number {
+  return value === undefined ? fallback : parseDuration(value, field);
+}
