@@ -44,8 +44,6 @@ export class PgBackend implements SqlBackend {
   private readonly pool: pg.Pool;
   private readonly connectTimeoutMs: number;
   private readonly ssl: ConnectionOptions | undefined;
-  /** Transactions retried after a collision (measured by the concurrency test). */
-  retries = 0;
 
   constructor(private readonly config: DatabaseConfig, private readonly url: string, private readonly log: EngineLogger) {
     if (!/^postgres(ql)?:\/\//.test(url)) throw configError('connection_url must be a postgres:// or postgresql:// URL');
@@ -106,7 +104,7 @@ export class PgBackend implements SqlBackend {
         broken = isBroken(err);
         if (!broken) await c.query('ROLLBACK').catch(() => {});
         if (!isRetryable(err) || attempt >= MAX_ATTEMPTS) throw toEngineError(err, phase, this.who);
-        this.retries++;
+        this.log.debug({ attempt, code: (err as { code?: string }).code }, 'transaction retried after a concurrent update');
       } finally {
         c.release(broken);
       }
