@@ -7,6 +7,7 @@ import { denyAll } from './auth/access.js';
 import type { Metrics } from './metrics.js';
 import { errorHandler, schemaErrorFormatter } from './http/error-handler.js';
 import { installAccessHooks, installEnvelope, installParamEchoStripping } from './http/hooks.js';
+import { acceptJsonBodies } from './http/json-body.js';
 import { makeClientErrorHandler } from './http/list-method.js';
 import { isListQuery, LIST_METHOD, stripTrailingSlash } from './http/request-shape.js';
 import { healthRoutes, type HealthCheck } from './http/routes/health.js';
@@ -47,6 +48,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
   appRef = app;
+  app.addHttpMethod(LIST_METHOD);
+  acceptJsonBodies(app);
 
   // A second router that only knows patterns: on a 404 it tells whether another method would
   // have matched, so a wrong method gets Vault's 405 instead of 404.
