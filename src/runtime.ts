@@ -15,6 +15,9 @@ import { resolveMasterKey } from './crypto/master-key.js';
 import { RewrapJob, sealedColumnTask } from './crypto/rewrap.js';
 import { INSTALL_KEYS_COLUMN } from './crypto/install-keys.js';
 import { sysKeyRoutes } from './http/routes/sys-keys.js';
+import { createIdentity } from './auth/identity.js';
+import type { TokenService } from './auth/tokens.js';
+import type { PolicyStore } from './auth/policy-store.js';
 
 /**
  * The composition root: opens the stores, builds every service and the HTTP app, and knows
@@ -32,6 +35,11 @@ export interface Runtime {
   sealer: Keyring;
   /** Moves sealed values to the current key term; stores register their sealed columns here. */
   rewrap: RewrapJob;
+  /** Tokens: issue, look up, revoke (with children); `tokens.onRevoked(fn)` hears every revocation. */
+  tokens: TokenService;
+  policies: PolicyStore;
+  /** A root token generated at this start (first `lessor server` on an empty install, or `lessor dev`), to print once. */
+  rootTokenNotice?: string;
   app: FastifyInstance;
   /** Background work (reaper, rewrap) starts here, not at construction, so tests can drive it. */
   startBackground(): void;
@@ -72,9 +80,12 @@ export async function createRuntime(config: Readonly<LessorConfig>, opts: Runtim
   const modules: AppModule[] = [];
   // Services and their route modules are added here as they are built (identity, leases,
   // engines); each pushes its routes onto `modules` and its shutdown onto `closers`.
-  modules.push(sysKeyRoutes(sealer, () => void rewrap.runOnce()));
+  const identity = await createIdentity({ config, log, sql, redis, keys, sealer });
+  modules.push(...identity.modules, sysKeyRoutes(sealer, () => void rewrap.runOnce()));
+  background.push(() => identity.start());
+  closers.push(() => identity.stop());
 
-  const app = await buildApp({ log, metrics, health, modules });
+  const app = await buildApp({ log, metrics, health, modules, access: identity.access });
 
   return {
     config,
@@ -85,6 +96,9 @@ export async function createRuntime(config: Readonly<LessorConfig>, opts: Runtim
     metrics,
     sealer,
     rewrap,
+    tokens: identity.tokens,
+    policies: identity.policies,
+    rootTokenNotice: identity.rootTokenNotice,
     app,
     startBackground() {
       for (const start of background) start();

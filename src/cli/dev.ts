@@ -14,6 +14,7 @@ export async function runDev(): Promise<void> {
           `the config store is embedded PGlite in ${config.dataDir}. Do not use dev mode in production.`,
           '',
           `  address:    ${addr}`,
+          `  root token: ${rt.rootTokenNotice ?? '(from LESSOR_DEV_ROOT_TOKEN)'}`,
           `  try:        curl ${addr}/v1/sys/health`,
           '',
         ].join('\n') + '\n',

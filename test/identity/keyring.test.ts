@@ -17,8 +17,15 @@ t.test('data sealed under term 1 reads back after sys/rotate, and the rewrap job
   t.notOk(sealed.includes('hunter2'));
   await sql.query('INSERT INTO t_secrets VALUES ($1, $2)', ['a', sealed]);
 
-  t.equal(sealer.status().term, 1);
-  t.equal((await sealer.rotate()).term, 2);
+  const before = await tr.call('GET', 'sys/key-status');
+  t.equal(before.status, 200);
+  t.equal(before.body.data.term, 1);
+  t.ok(Date.parse(before.body.data.install_time) > 0, 'install_time is a date');
+
+  const rot = await tr.call('POST', 'sys/rotate');
+  t.equal(rot.status, 204);
+  const after = await tr.call('GET', 'sys/key-status');
+  t.equal(after.body.data.term, 2);
 
   t.equal((await sealer.open(sealed, 't_secrets:a')).toString(), 'hunter2', 'term-1 ciphertext still opens');
   t.match(await sealer.seal(Buffer.from('x')), /^lsr:v1:2:/, 'new data sealed under term 2');

@@ -1,0 +1,45 @@
+import type { AccessControl, Capability, RequestIdentity } from './access.js';
+import type { PolicyStore } from './policy-store.js';
+import type { StoredToken } from './token-store.js';
+import type { TokenService } from './tokens.js';
+
+export function identityOf(stored: StoredToken): RequestIdentity {
+  const r = stored.record;
+  return {
+    tokenId: r.id,
+    accessor: r.accessor,
+    ancestors: r.ancestors,
+    policies: r.policies,
+    entityName: r.entityName,
+    displayName: r.displayName,
+    metadata: r.meta,
+    isRoot: r.policies.includes('root'),
+  };
+}
+
+/**
+ * Tokens + ACL policies behind the HTTP layer's AccessControl seam. An identity whose request
+ * took the token's last use is remembered so the token is revoked once that request is done
+ * (Vault's num_uses semantics: the last use still completes).
+ */
+export class TokenAccessControl implements AccessControl {
+  private lastUse = new WeakSet<RequestIdentity>();
+
+  constructor(private readonly tokens: TokenService, private readonly policies: PolicyStore) {}
+
+  async authenticate(token: string | undefined, ctx: { ip: string }): Promise<RequestIdentity> {
+    const { stored, last } = await this.tokens.authenticate(token, ctx.ip);
+    const identity = identityOf(stored);
+    if (last) this.lastUse.add(identity);
+    return identity;
+  }
+
+  async authorize(identity: RequestIdentity, path: string, capabilities: Capability[]): Promise<boolean> {
+    if (identity.isRoot) return true;
+    return (await this.policies.aclFor(identity.policies)).allows(path, capabilities);
+  }
+
+  usedLastUse(identity: RequestIdentity | undefined): boolean {
+    return identity !== undefined && this.lastUse.has(identity);
+  }
+}

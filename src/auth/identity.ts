@@ -1,0 +1,118 @@
+import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { LessorConfig } from '../config.js';
+import type { SqlStore } from '../db/sql-store.js';
+import type { RedisClient } from '../redis/client.js';
+import type { RedisKeys } from '../redis/keys.js';
+import type { Keyring } from '../crypto/keyring.js';
+import { authTokenRoutes } from '../http/routes/auth-token.js';
+import { sysPolicyRoutes } from '../http/routes/sys-policies.js';
+import { TokenAccessControl } from './access-control.js';
+import { MemoryPolicyVersion, PolicyStore, RedisPolicyVersion } from './policy-store.js';
+import { MemoryTokenStore } from './token-store-memory.js';
+import { RedisTokenStore } from './token-store-redis.js';
+import { newToken, TokenService } from './tokens.js';
+
+/**
+ * Builds identity (token store, policies, access control, auth routes) for the runtime.
+ * Redis holds tokens in server mode; `lessor dev` keeps them in this process.
+ */
+export interface IdentityDeps {
+  config: Readonly<LessorConfig>;
+  log: Logger;
+  sql: SqlStore;
+  redis?: RedisClient;
+  keys: RedisKeys;
+  sealer: Keyring;
+  now?: () => number;
+}
+
+export interface Identity {
+  tokens: TokenService;
+  policies: PolicyStore;
+  access: TokenAccessControl;
+  /** Route modules; the first one installs app-wide hooks and must be registered first. */
+  modules: Array<(app: FastifyInstance) => Promise<void>>;
+  /** The root token to show the operator once (generated on first start, or dev mode's). */
+  rootTokenNotice?: string;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+const SWEEP_MS = 5000;
+
+export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
+  const { config, log, sql, redis, keys } = deps;
+  const store = redis ? new RedisTokenStore(redis, keys) : new MemoryTokenStore();
+  const tokens = new TokenService(store, log, deps.now);
+  const policies = new PolicyStore(sql, redis ? new RedisPolicyVersion(redis, keys) : new MemoryPolicyVersion());
+  const access = new TokenAccessControl(tokens, policies);
+
+  let rootTokenNotice: string | undefined;
+  if (config.rootToken) {
+    await tokens.ensureRoot(config.rootToken);
+    await markBootstrapped(sql);
+    if (config.mode === 'dev') rootTokenNotice = config.rootToken;
+  } else if (config.mode === 'dev') {
+    // Dev tokens live in this process, so each start gets a fresh root token.
+    rootTokenNotice = newToken();
+    await tokens.ensureRoot(rootTokenNotice);
+  } else if (await markBootstrapped(sql)) {
+    rootTokenNotice = newToken();
+    await tokens.ensureRoot(rootTokenNotice);
+    log.warn('install bootstrapped: a root token was generated and printed once on stderr');
+  }
+
+  const hooks = async (app: FastifyInstance) => {
+    // Vault's num_uses: the request that takes the last use completes, then the token goes.
+    app.addHook('onResponse', async (req) => {
+      if (access.usedLastUse(req.identity)) await tokens.revoke(req.identity!.tokenId).catch((err) => log.warn({ err }, 'token revocation after last use failed'));
+    });
+  };
+  (hooks as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+
+  let timer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<unknown> | undefined;
+  const sweep = async () => {
+    if (redis) {
+      // One replica sweeps per interval (BullMQ's guard); revocation is idempotent anyway.
+      const got = await redis.set(keys.key('token', 'sweep-lock'), '1', 'PX', SWEEP_MS - 500, 'NX').catch(() => null);
+      if (!got) return;
+    }
+    await tokens.sweepExpired();
+  };
+
+  return {
+    tokens,
+    policies,
+    access,
+    modules: [hooks, authTokenRoutes(tokens), sysPolicyRoutes(policies)],
+    rootTokenNotice,
+    start() {
+      if (timer) return;
+      timer = setInterval(() => {
+        if (sweeping) return;
+        sweeping = sweep()
+          .catch((err) => log.warn({ err }, 'token expiry sweep failed'))
+          .finally(() => (sweeping = undefined));
+      }, SWEEP_MS);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await sweeping;
+    },
+  };
+}
+
+/** True for the one caller that bootstraps an empty install (safe with replicas racing). */
+async function markBootstrapped(sql: SqlStore): Promise<boolean> {
+  const { rowCount } = await sql.query(
+    `INSERT INTO install (id, install_id, bootstrapped) VALUES (1, $1, true)
+     ON CONFLICT (id) DO UPDATE SET bootstrapped = true WHERE install.bootstrapped = false`,
+    [randomUUID()],
+  );
+  return rowCount === 1;
+}

@@ -1,0 +1,110 @@
+import type { Capability } from './access.js';
+import type { PolicyRules } from './policy-parse.js';
+
+/**
+ * A set of policies compiled into one matcher (Vault's ACL). Rules for the same pattern from
+ * different policies merge, and a `deny` among them wins. Of the patterns that match a path
+ * the most specific one decides, by Vault's priority order (see `morePrecise`). Lookup cost
+ * does not grow with the number of patterns: exact paths are one Map lookup, `*` globs one Map
+ * lookup per prefix of the path, `+` patterns are indexed by their literal prefix.
+ */
+const BIT: Record<Capability, number> = { create: 1, read: 2, update: 4, delete: 8, list: 16, sudo: 32, deny: 64 };
+const DENY = BIT.deny;
+
+interface Pattern {
+  pattern: string;
+  bits: number;
+  /** For `+` patterns: a regex over the whole path. */
+  re?: RegExp;
+}
+
+export class Acl {
+  private exact = new Map<string, number>();
+  private globs = new Map<string, Pattern>();
+  private plus = new Map<string, Pattern[]>();
+
+  constructor(policies: PolicyRules[]) {
+    const merged = new Map<string, number>();
+    for (const rules of policies) {
+      for (const [pattern, caps] of Object.entries(rules)) {
+        merged.set(pattern, (merged.get(pattern) ?? 0) | caps.reduce((b, c) => b | BIT[c], 0));
+      }
+    }
+    for (const [pattern, raw] of merged) {
+      const bits = raw & DENY ? DENY : raw;
+      const plusAt = pattern.indexOf('+');
+      if (plusAt >= 0) {
+        const prefix = pattern.slice(0, plusAt);
+        const list = this.plus.get(prefix) ?? [];
+        list.push({ pattern, bits, re: plusRegex(pattern) });
+        this.plus.set(prefix, list);
+      } else if (pattern.endsWith('*')) {
+        this.globs.set(pattern.slice(0, -1), { pattern, bits });
+      } else {
+        this.exact.set(pattern, bits);
+      }
+    }
+  }
+
+  /** The capability bits of the most specific matching pattern (0: no match, deny by default). */
+  private match(path: string): number {
+    const exact = this.exact.get(path);
+    if (exact !== undefined) return exact; // a pattern with no wildcard outranks every other match
+    let best: Pattern | undefined;
+    for (let i = path.length; i >= 0; i--) {
+      const prefix = path.slice(0, i);
+      const g = this.globs.get(prefix);
+      if (g && (!best || morePrecise(g.pattern, best.pattern))) best = g;
+      const ps = this.plus.get(prefix);
+      if (ps) for (const p of ps) if (p.re!.test(path) && (!best || morePrecise(p.pattern, best.pattern))) best = p;
+    }
+    return best?.bits ?? 0;
+  }
+
+  /** Whether the path allows any of the capabilities (deny on the deciding pattern refuses all). */
+  allows(path: string, capabilities: Capability[]): boolean {
+    const bits = this.match(path);
+    if (bits === 0 || bits & DENY) return false;
+    return capabilities.some((c) => (bits & BIT[c]) !== 0);
+  }
+
+  capabilities(path: string): Capability[] {
+    const bits = this.match(path);
+    if (bits === 0 || bits & DENY) return ['deny'];
+    return (Object.keys(BIT) as Capability[]).filter((c) => bits & BIT[c]);
+  }
+}
+
+function plusRegex(pattern: string): RegExp {
+  const glob = pattern.endsWith('*');
+  const body = (glob ? pattern.slice(0, -1) : pattern)
+    .split('+')
+    .map((part) => part.replace(/[.*?^${}()|[\]\\]/g, '\\$&'))
+    .join('[^/]+');
+  return new RegExp(`^${body}${glob ? '.*' : ''}$`);
+}
+
+const firstWildcard = (p: string) => {
+  const i = p.search(/[+*]/);
+  return i < 0 ? Infinity : i;
+};
+const plusCount = (p: string) => p.split('+').length - 1;
+
+/**
+ * Vault's priority between two matching patterns a and b (true if a is more specific):
+ * a later first wildcard, then no trailing `*`, then fewer `+`, then longer, then
+ * lexicographically larger.
+ */
+export function morePrecise(a: string, b: string): boolean {
+  const wa = firstWildcard(a);
+  const wb = firstWildcard(b);
+  if (wa !== wb) return wa > wb;
+  const ga = a.endsWith('*');
+  const gb = b.endsWith('*');
+  if (ga !== gb) return !ga;
+  const pa = plusCount(a);
+  const pb = plusCount(b);
+  if (pa !== pb) return pa < pb;
+  if (a.length !== b.length) return a.length > b.length;
+  return a > b;
+}

@@ -1,0 +1,172 @@
+import type { Capability } from './access.js';
+
+/**
+ * Vault ACL policy text → rules. Two spellings are accepted: Vault's JSON form
+ * `{"path": {"secret/*": {"capabilities": ["read"]}}}` and the HCL form for the same thing
+ * (`path "secret/*" { capabilities = ["read"] }`). Anything else a Vault policy can say
+ * (allowed_parameters, control groups, …) is refused rather than silently ignored: an operator
+ * who wrote a restriction must not believe it is in force.
+ */
+export type PolicyRules = Record<string, Capability[]>;
+
+export const CAPABILITIES: Capability[] = ['create', 'read', 'update', 'delete', 'list', 'sudo', 'deny'];
+// Vault's legacy `policy = "read"` shorthand.
+const LEGACY: Record<string, Capability[]> = {
+  deny: ['deny'],
+  read: ['read', 'list'],
+  write: ['create', 'read', 'update', 'delete', 'list'],
+  sudo: ['create', 'read', 'update', 'delete', 'list', 'sudo'],
+};
+
+export class PolicyParseError extends Error {}
+
+export function parsePolicy(text: string): PolicyRules {
+  const trimmed = text.trim();
+  const doc = trimmed.startsWith('{') ? parseJson(trimmed) : parseHcl(trimmed);
+  return toRules(doc);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new PolicyParseError('policy is neither valid JSON nor HCL');
+  }
+}
+
+function toRules(doc: unknown): PolicyRules {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new PolicyParseError('policy must be an object with a "path" field');
+  const extra = Object.keys(doc).filter((k) => k !== 'path');
+  if (extra.length) throw new PolicyParseError(`unsupported policy field "${extra[0]}"`);
+  let paths = (doc as { path?: unknown }).path;
+  if (paths === undefined) return {};
+  // HCL-to-JSON converters sometimes produce a list of one-key objects.
+  if (Array.isArray(paths)) paths = Object.assign({}, ...paths);
+  if (!paths || typeof paths !== 'object') throw new PolicyParseError('"path" must be an object');
+  const rules: PolicyRules = {};
+  for (const [pattern, body] of Object.entries(paths as Record<string, unknown>)) {
+    checkPattern(pattern);
+    const b = (Array.isArray(body) ? Object.assign({}, ...body) : body) as Record<string, unknown>;
+    if (!b || typeof b !== 'object') throw new PolicyParseError(`path "${pattern}" must be an object`);
+    for (const key of Object.keys(b)) {
+      if (key !== 'capabilities' && key !== 'policy') throw new PolicyParseError(`path "${pattern}": "${key}" is not supported by lessor`);
+    }
+    const caps: Capability[] = [];
+    if (b.capabilities !== undefined) {
+      if (!Array.isArray(b.capabilities)) throw new PolicyParseError(`path "${pattern}": capabilities must be a list`);
+      for (const c of b.capabilities) {
+        if (!CAPABILITIES.includes(c as Capability)) throw new PolicyParseError(`path "${pattern}": unknown capability "${String(c)}"`);
+        caps.push(c as Capability);
+      }
+    }
+    if (b.policy !== undefined) {
+      const legacy = LEGACY[String(b.policy)];
+      if (!legacy) throw new PolicyParseError(`path "${pattern}": unknown policy "${String(b.policy)}"`);
+      caps.push(...legacy);
+    }
+    rules[pattern] = [...new Set([...(rules[pattern] ?? []), ...caps])];
+  }
+  return rules;
+}
+
+function checkPattern(p: string) {
+  const star = p.indexOf('*');
+  if (star >= 0 && star !== p.length - 1) throw new PolicyParseError(`path "${p}": "*" is only allowed at the end`);
+  if (p.startsWith('/')) throw new PolicyParseError(`path "${p}" must not start with "/"`);
+}
+
+// --- a small HCL reader: blocks, `key = value`, strings, lists, numbers, booleans, comments ---
+
+type Tok = { kind: 'str' | 'ident' | 'num' | 'punct'; value: string };
+
+function tokenize(src: string): Tok[] {
+  const toks: Tok[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const ch = src[i];
+    if (/\s/.test(ch)) i++;
+    else if (ch === '#' || (ch === '/' && src[i + 1] === '/')) while (i < src.length && src[i] !== '\n') i++;
+    else if (ch === '/' && src[i + 1] === '*') {
+      const end = src.indexOf('*/', i + 2);
+      if (end < 0) throw new PolicyParseError('unterminated comment');
+      i = end + 2;
+    } else if (ch === '"') {
+      let j = i + 1;
+      let s = '';
+      while (j < src.length && src[j] !== '"') {
+        if (src[j] === '\n') throw new PolicyParseError('unterminated string');
+        if (src[j] === '\\') {
+          j++;
+          s += src[j] === 'n' ? '\n' : src[j] === 't' ? '\t' : src[j];
+        } else s += src[j];
+        j++;
+      }
+      if (j >= src.length) throw new PolicyParseError('unterminated string');
+      toks.push({ kind: 'str', value: s });
+      i = j + 1;
+    } else if ('{}[]=,'.includes(ch)) {
+      toks.push({ kind: 'punct', value: ch });
+      i++;
+    } else {
+      const m = /^[A-Za-z_][A-Za-z0-9_-]*|^-?\d+(\.\d+)?/.exec(src.slice(i));
+      if (!m) throw new PolicyParseError(`unexpected "${ch}" in policy`);
+      toks.push({ kind: /^[A-Za-z_]/.test(m[0]) ? 'ident' : 'num', value: m[0] });
+      i += m[0].length;
+    }
+  }
+  return toks;
+}
+
+export function parseHcl(src: string): Record<string, unknown> {
+  const toks = tokenize(src);
+  let pos = 0;
+  const peek = () => toks[pos];
+  const expect = (value: string) => {
+    const t = toks[pos++];
+    if (!t || t.value !== value || (t.kind !== 'punct' && t.kind !== 'ident')) {
+      throw new PolicyParseError(`expected "${value}" in policy, found ${t ? `"${t.value}"` : 'the end'}`);
+    }
+  };
+  function value(): unknown {
+    const t = toks[pos++];
+    if (!t) throw new PolicyParseError('unexpected end of policy');
+    if (t.kind === 'str') return t.value;
+    if (t.kind === 'num') return Number(t.value);
+    if (t.kind === 'ident' && (t.value === 'true' || t.value === 'false')) return t.value === 'true';
+    if (t.value === '[') {
+      const list: unknown[] = [];
+      while (peek() && !(peek().kind === 'punct' && peek().value === ']')) {
+        list.push(value());
+        if (peek()?.value === ',') pos++;
+      }
+      expect(']');
+      return list;
+    }
+    if (t.value === '{') return body('}');
+    throw new PolicyParseError(`unexpected "${t.value}" in policy`);
+  }
+  function body(close: string | undefined): Record<string, unknown> {
+    const obj: Record<string, unknown> = {};
+    while (pos < toks.length && !(peek().kind === 'punct' && peek().value === close)) {
+      const key = toks[pos++];
+      if (key.kind !== 'ident' && key.kind !== 'str') throw new PolicyParseError(`unexpected "${key.value}" in policy`);
+      if (peek()?.value === '=') {
+        pos++;
+        obj[key.value] = value();
+      } else {
+        // block: key "label" { ... }
+        const label = toks[pos++];
+        if (!label || label.kind !== 'str') throw new PolicyParseError(`expected a quoted label after "${key.value}"`);
+        expect('{');
+        const inner = body('}');
+        expect('}');
+        const group = (obj[key.value] ??= {}) as Record<string, unknown>;
+        group[label.value] = inner;
+      }
+    }
+    return obj;
+  }
+  const doc = body(undefined);
+  if (pos < toks.length) throw new PolicyParseError(`unexpected "${toks[pos].value}" in policy`);
+  return doc;
+}

@@ -1,0 +1,62 @@
+/**
+ * The token store contract. Tokens themselves never reach the store: records are keyed by the
+ * SHA-256 of the token (its id). Redis implements it in server mode (token-store-redis.ts), a
+ * Map in `lessor dev` (token-store-memory.ts); both pass test/identity/token-store.test.ts.
+ */
+export interface TokenRecord {
+  /** SHA-256 hex of the token. */
+  id: string;
+  accessor: string;
+  policies: string[];
+  /** Parent token id, '' for an orphan. */
+  parent: string;
+  /** Parent, grandparent, … token ids (nearest first). */
+  ancestors: string[];
+  meta: Record<string, string>;
+  displayName: string;
+  entityName: string;
+  /** The path that created it: auth/token/create, auth/approle/login, … */
+  path: string;
+  /** Milliseconds since the epoch. */
+  creationTime: number;
+  /** TTL granted at creation, seconds (0: never expires). */
+  creationTtl: number;
+  explicitMaxTtl: number;
+  /** Absolute cap for renewals (ms); 0 = none. */
+  maxExpireTime: number;
+  renewable: boolean;
+  /** Uses granted at creation; 0 = unlimited. */
+  numUses: number;
+  boundCidrs: string[];
+}
+
+export interface StoredToken {
+  record: TokenRecord;
+  /** Current expiry (ms since epoch); 0 = never. */
+  expireTime: number;
+  /** Remaining uses; 0 = unlimited, -1 = used up. */
+  usesLeft: number;
+}
+
+export type UseResult = { ok: true; last: boolean; usesLeft: number } | { ok: false };
+
+export interface TokenStore {
+  /** Stores a new token; false if the parent no longer exists (revoked or expired meanwhile). */
+  create(record: TokenRecord, expireTime: number, now: number): Promise<boolean>;
+  get(id: string): Promise<StoredToken | undefined>;
+  idByAccessor(accessor: string): Promise<string | undefined>;
+  /** Atomically takes one use of a limited-use token. */
+  use(id: string, now: number): Promise<UseResult>;
+  /** Sets a new expiry if the token still exists and has not expired. */
+  renew(id: string, expireTime: number, now: number): Promise<boolean>;
+  /** Removes one token (not its children); returns its record, if it existed. */
+  remove(id: string): Promise<TokenRecord | undefined>;
+  children(id: string): Promise<string[]>;
+  /** Forgets the children list of a removed token. */
+  dropChildren(id: string): Promise<void>;
+  /** Ids of tokens whose expiry is at or before now (up to limit). */
+  expired(now: number, limit: number): Promise<string[]>;
+}
+
+/** Key TTLs are garbage collection only, set well past expiry (the store checks expiry itself). */
+export const GC_GRACE_MS = 24 * 3600 * 1000;

@@ -1,0 +1,179 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { badRequest, permissionDenied } from '../errors.js';
+import { ipAllowed } from './cidr.js';
+import type { StoredToken, TokenRecord, TokenStore } from './token-store.js';
+
+/** Vault's system default and maximum token TTL (32 days). */
+export const DEFAULT_TTL = 768 * 3600;
+export const MAX_TTL = 768 * 3600;
+export const TOKEN_PREFIX = 'lsr.';
+
+export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+/** 256 random bits behind a recognisable prefix (secret scanners can match `lsr.`). */
+export const newToken = () => TOKEN_PREFIX + randomBytes(32).toString('base64url');
+const newAccessor = () => randomBytes(18).toString('base64url');
+
+export interface IssueRequest {
+  /** The token this one is a child of; undefined for an orphan. */
+  parent?: StoredToken;
+  policies: string[];
+  meta?: Record<string, string>;
+  /** Seconds; undefined = default (or never, for a root-policy token). */
+  ttl?: number;
+  explicitMaxTtl?: number;
+  renewable?: boolean;
+  numUses?: number;
+  boundCidrs?: string[];
+  displayName: string;
+  entityName: string;
+  path: string;
+  /** A chosen token value (root bootstrap); otherwise a new random one. */
+  token?: string;
+}
+
+export interface Issued {
+  token: string;
+  record: TokenRecord;
+  expireTime: number;
+}
+
+export type RevokedListener = (tokenIds: string[]) => Promise<void> | void;
+
+export class TokenService {
+  private listeners: RevokedListener[] = [];
+
+  constructor(
+    private readonly store: TokenStore,
+    private readonly log: Logger,
+    readonly now: () => number = Date.now,
+  ) {}
+
+  /** Called with the ids of every token a revocation removed (the leases engineer revokes their leases). */
+  onRevoked(fn: RevokedListener): void {
+    this.listeners.push(fn);
+  }
+
+  async issue(req: IssueRequest): Promise<Issued> {
+    const now = this.now();
+    const policies = [...new Set(req.policies)].sort();
+    const neverExpires = req.ttl === undefined && !req.explicitMaxTtl && policies.includes('root');
+    const ttl = neverExpires ? 0 : Math.min(req.ttl || DEFAULT_TTL, MAX_TTL);
+    let maxExpireTime = neverExpires ? 0 : now + (req.explicitMaxTtl ? Math.min(req.explicitMaxTtl, MAX_TTL) : MAX_TTL) * 1000;
+    let expireTime = ttl === 0 ? 0 : Math.min(now + ttl * 1000, maxExpireTime);
+    // A child never outlives its parent, so an expired parent takes its children with it.
+    const parentExpire = req.parent?.expireTime ?? 0;
+    if (parentExpire > 0) {
+      expireTime = expireTime === 0 ? parentExpire : Math.min(expireTime, parentExpire);
+      maxExpireTime = maxExpireTime === 0 ? parentExpire : Math.min(maxExpireTime, parentExpire);
+    }
+    const token = req.token ?? newToken();
+    const parent = req.parent?.record;
+    const record: TokenRecord = {
+      id: hashToken(token),
+      accessor: newAccessor(),
+      policies,
+      parent: parent?.id ?? '',
+      ancestors: parent ? [parent.id, ...parent.ancestors] : [],
+      meta: req.meta ?? {},
+      displayName: req.displayName,
+      entityName: req.entityName,
+      path: req.path,
+      creationTime: now,
+      creationTtl: expireTime === 0 ? 0 : Math.round((expireTime - now) / 1000),
+      explicitMaxTtl: req.explicitMaxTtl ?? 0,
+      maxExpireTime,
+      renewable: expireTime === 0 ? false : req.renewable ?? true,
+      numUses: req.numUses ?? 0,
+      boundCidrs: req.boundCidrs ?? [],
+    };
+    if (!(await this.store.create(record, expireTime, now))) throw permissionDenied('parent token is no longer valid');
+    this.log.info({ accessor: record.accessor, policies, path: req.path }, 'token issued');
+    return { token, record, expireTime };
+  }
+
+  /** The live token for an id, or undefined (missing, expired, used up). */
+  async lookup(id: string): Promise<StoredToken | undefined> {
+    const t = await this.store.get(id);
+    if (!t || t.usesLeft < 0 || (t.expireTime > 0 && t.expireTime <= this.now())) return undefined;
+    return t;
+  }
+
+  async lookupAccessor(accessor: string): Promise<StoredToken | undefined> {
+    const id = await this.store.idByAccessor(accessor);
+    return id ? this.lookup(id) : undefined;
+  }
+
+  /**
+   * Resolves a presented token for a request: 403 for missing, unknown, expired, used-up or
+   * CIDR-bound-elsewhere tokens; takes one use of a limited-use token. `last` means this request
+   * used the final use and the token must be revoked once the request is done.
+   */
+  async authenticate(token: string | undefined, ip: string): Promise<{ stored: StoredToken; last: boolean }> {
+    if (!token) throw permissionDenied();
+    const stored = await this.lookup(hashToken(token));
+    if (!stored) throw permissionDenied();
+    if (!ipAllowed(ip, stored.record.boundCidrs)) throw permissionDenied();
+    if (stored.record.numUses === 0) return { stored, last: false };
+    const use = await this.store.use(stored.record.id, this.now());
+    if (!use.ok) throw permissionDenied();
+    stored.usesLeft = use.usesLeft;
+    return { stored, last: use.last };
+  }
+
+  /** Extends the expiry by increment (or the original TTL), capped by max TTL and the parent. */
+  async renew(stored: StoredToken, incrementSec?: number): Promise<StoredToken> {
+    const r = stored.record;
+    if (stored.expireTime === 0) return stored; // never expires: nothing to extend
+    if (!r.renewable) throw badRequest('token is not renewable');
+    const now = this.now();
+    let expireTime = now + (incrementSec || r.creationTtl) * 1000;
+    if (r.maxExpireTime > 0) expireTime = Math.min(expireTime, r.maxExpireTime);
+    if (r.parent) {
+      const parent = await this.store.get(r.parent);
+      if (parent && parent.expireTime > 0) expireTime = Math.min(expireTime, parent.expireTime);
+    }
+    expireTime = Math.max(expireTime, stored.expireTime);
+    if (!(await this.store.renew(r.id, expireTime, now))) throw permissionDenied();
+    this.log.info({ accessor: r.accessor, ttl: Math.round((expireTime - now) / 1000) }, 'token renewed');
+    return { ...stored, expireTime };
+  }
+
+  /** Revokes the token and every descendant; returns the revoked ids. Idempotent. */
+  async revoke(id: string): Promise<string[]> {
+    const revoked: string[] = [];
+    const queue = [id];
+    while (queue.length > 0) {
+      const next = queue.shift()!;
+      const rec = await this.store.remove(next);
+      if (rec) {
+        revoked.push(next);
+        this.log.info({ accessor: rec.accessor }, 'token revoked');
+      }
+      queue.push(...(await this.store.children(next)));
+      await this.store.dropChildren(next);
+    }
+    for (const fn of this.listeners) {
+      try {
+        await fn(revoked);
+      } catch (err) {
+        this.log.warn({ err, tokens: revoked.length }, 'revocation listener failed');
+      }
+    }
+    return revoked;
+  }
+
+  /** Revokes tokens whose time is up, children included (a child never outlives its parent). */
+  async sweepExpired(limit = 200): Promise<number> {
+    const ids = await this.store.expired(this.now(), limit);
+    let n = 0;
+    for (const id of ids) n += (await this.revoke(id)).length;
+    return n;
+  }
+
+  /** Makes sure a root token with this value exists (LESSOR_ROOT_TOKEN / dev root token). */
+  async ensureRoot(token: string): Promise<void> {
+    if (await this.lookup(hashToken(token))) return;
+    await this.issue({ token, policies: ['root'], displayName: 'root', entityName: 'root', path: 'auth/token/root' });
+  }
+}

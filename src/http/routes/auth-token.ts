@@ -1,0 +1,184 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { durationSchema, parseDuration } from '../../../plugins/sdk/duration.js';
+import { badRequest, permissionDenied } from '../../errors.js';
+import { parseCidrs } from '../../auth/cidr.js';
+import type { TokenService } from '../../auth/tokens.js';
+import { hashToken } from '../../auth/tokens.js';
+import { authBlock, lookupData } from '../../auth/token-views.js';
+import type { StoredToken } from '../../auth/token-store.js';
+import { tokenFrom } from '../hooks.js';
+
+/** Vault's auth/token/* paths. */
+const createBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', minLength: 1 },
+    policies: { type: 'array', items: { type: 'string' } },
+    meta: { type: 'object', additionalProperties: { type: 'string' } },
+    no_parent: { type: 'boolean' },
+    no_default_policy: { type: 'boolean' },
+    renewable: { type: 'boolean' },
+    ttl: durationSchema,
+    explicit_max_ttl: durationSchema,
+    display_name: { type: 'string', maxLength: 256 },
+    num_uses: { type: 'integer', minimum: 0 },
+    type: { type: 'string', enum: ['service', 'default'] },
+    bound_cidrs: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
+
+interface CreateBody {
+  id?: string;
+  policies?: string[];
+  meta?: Record<string, string>;
+  no_parent?: boolean;
+  no_default_policy?: boolean;
+  renewable?: boolean;
+  ttl?: string | number;
+  explicit_max_ttl?: string | number;
+  display_name?: string;
+  num_uses?: number;
+  bound_cidrs?: string[];
+}
+
+const tokenBody = { type: 'object', additionalProperties: false, required: ['token'], properties: { token: { type: 'string' } } } as const;
+const accessorBody = { type: 'object', additionalProperties: false, required: ['accessor'], properties: { accessor: { type: 'string' } } } as const;
+const emptyBody = { anyOf: [{ type: 'null' }, { type: 'object', additionalProperties: false }] } as const;
+const renewSelfBody = { type: 'object', additionalProperties: false, properties: { increment: durationSchema } } as const;
+const renewBody = { type: 'object', additionalProperties: false, required: ['token'], properties: { token: { type: 'string' }, increment: durationSchema } } as const;
+
+export function authTokenRoutes(tokens: TokenService) {
+  const self = async (req: FastifyRequest): Promise<StoredToken> => {
+    const stored = req.identity && (await tokens.lookup(req.identity.tokenId));
+    if (!stored) throw permissionDenied();
+    return stored;
+  };
+  const byToken = async (token: string): Promise<StoredToken> => {
+    const stored = await tokens.lookup(hashToken(token));
+    if (!stored) throw badRequest('bad token');
+    return stored;
+  };
+  const byAccessor = async (accessor: string): Promise<StoredToken> => {
+    const stored = await tokens.lookupAccessor(accessor);
+    if (!stored) throw badRequest('invalid accessor');
+    return stored;
+  };
+
+  return async (app: FastifyInstance) => {
+    const create = (orphanPath: boolean) => async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
+      const b = (req.body ?? {}) as CreateBody;
+      const identity = req.identity!;
+      const parent = await self(req);
+      const orphan = orphanPath || b.no_parent === true;
+      if (orphan && !identity.isRoot && !orphanPath) throw permissionDenied('root or sudo privileges required to create orphan token');
+      if (b.id !== undefined && !identity.isRoot) throw permissionDenied('root or sudo privileges required to specify token id');
+      let policies = b.policies ?? parent.record.policies.filter((p) => b.no_default_policy !== true || p !== 'default');
+      policies = policies.map((p) => p.trim().toLowerCase()).filter(Boolean);
+      if (!identity.isRoot) {
+        const extra = policies.filter((p) => p !== 'default' && !parent.record.policies.includes(p));
+        if (extra.length) throw permissionDenied(`child policies must be subset of parent's policies: ${extra.join(', ')}`);
+      }
+      if (!b.no_default_policy && !policies.includes('root')) policies.push('default');
+      let boundCidrs: string[] | undefined;
+      try {
+        boundCidrs = b.bound_cidrs && parseCidrs(b.bound_cidrs);
+      } catch (err) {
+        throw badRequest((err as Error).message);
+      }
+      const issued = await tokens.issue({
+        parent: orphan ? undefined : parent,
+        policies,
+        meta: b.meta,
+        ttl: b.ttl === undefined ? undefined : parseDuration(b.ttl, 'ttl'),
+        explicitMaxTtl: b.explicit_max_ttl === undefined ? undefined : parseDuration(b.explicit_max_ttl, 'explicit_max_ttl'),
+        renewable: b.renewable,
+        numUses: b.num_uses,
+        boundCidrs,
+        displayName: b.display_name ? `token-${b.display_name}` : 'token',
+        entityName: identity.entityName,
+        path: orphanPath ? 'auth/token/create-orphan' : 'auth/token/create',
+        token: b.id,
+      });
+      return reply.answer({ auth: authBlock(issued.token, issued.record, issued.expireTime, tokens.now()) });
+    };
+    app.route({ method: ['POST', 'PUT'], url: '/v1/auth/token/create', schema: { body: createBody }, handler: create(false) });
+    app.route({
+      method: ['POST', 'PUT'],
+      url: '/v1/auth/token/create-orphan',
+      config: { capabilities: ['sudo'] },
+      schema: { body: createBody },
+      handler: create(true),
+    });
+
+    const lookupSelf = async (req: FastifyRequest, reply: import('fastify').FastifyReply) =>
+      reply.answer({ data: lookupData(await self(req), tokens.now(), tokenFrom(req) ?? '') });
+    app.route({ method: 'GET', url: '/v1/auth/token/lookup-self', handler: lookupSelf });
+    app.route({ method: ['POST', 'PUT'], url: '/v1/auth/token/lookup-self', schema: { body: emptyBody }, handler: lookupSelf });
+    app.route({
+      method: ['POST', 'PUT'],
+      url: '/v1/auth/token/lookup',
+      schema: { body: tokenBody },
+      handler: async (req, reply) => {
+        const { token } = req.body as { token: string };
+        return reply.answer({ data: lookupData(await byToken(token), tokens.now(), token) });
+      },
+    });
+    app.route({
+      method: ['POST', 'PUT'],
+      url: '/v1/auth/token/lookup-accessor',
+      schema: { body: accessorBody },
+      handler: async (req, reply) => {
+        const { accessor } = req.body as { accessor: string };
+        return reply.answer({ data: lookupData(await byAccessor(accessor), tokens.now(), '') });
+      },
+    });
+
+    const renewed = async (reply: import('fastify').FastifyReply, token: string, stored: StoredToken, increment?: string | number) => {
+      const s = await tokens.renew(stored, increment === undefined ? undefined : parseDuration(increment, 'increment'));
+      return reply.answer({ auth: authBlock(token, s.record, s.expireTime, tokens.now()) });
+    };
+    app.route({
+      method: ['POST', 'PUT'],
+      url: '/v1/auth/token/renew-self',
+      schema: { body: { anyOf: [{ type: 'null' }, renewSelfBody] } },
+      handler: async (req, reply) => {
+        const b = (req.body ?? {}) as { increment?: string | number };
+        return renewed(reply, tokenFrom(req) ?? '', await self(req), b.increment);
+      },
+    });
+    app.route({
+      method: ['POST', 'PUT'],
+      url: '/v1/auth/token/renew',
+      schema: { body: renewBody },
+      handler: async (req, reply) => {
+        const b = req.body as { token: string; increment?: string | number };
+        return renewed(reply, b.token, await byToken(b.token), b.increment);
+      },
+    });
+
+    const revoked = async (reply: import('fastify').FastifyReply, id: string) => {
+      await tokens.revoke(id);
+      return reply.code(204).send();
+    };
+    app.route({
+      method: ['POST', 'PUT'],
+      url: '/v1/auth/token/revoke-self',
+      schema: { body: emptyBody },
+      handler: async (req, reply) => revoked(reply, (await self(req)).record.id),
+    });
+    app.route({
+      method: ['POST', 'PUT'],
+      url: '/v1/auth/token/revoke',
+      schema: { body: tokenBody },
+      // Vault answers 204 for an unknown token too: revocation is idempotent.
+      handler: async (req, reply) => revoked(reply, hashToken((req.body as { token: string }).token)),
+    });
+    app.route({
+      method: ['POST', 'PUT'],
+      url: '/v1/auth/token/revoke-accessor',
+      schema: { body: accessorBody },
+      handler: async (req, reply) => revoked(reply, (await byAccessor((req.body as { accessor: string }).accessor)).record.id),
+    });
+  };
+}
