@@ -5,7 +5,7 @@ import { LessorProtocolError } from './errors.js';
 /** What a client needs to (re)authenticate: a function that performs one login. */
 export type Login = (post: (path: string, body: unknown) => Promise<VaultResponse | undefined>) => Promise<AuthInfo>;
 
-const resolve = async (s: SecretSource): Promise<string> => (typeof s === 'function' ? s() : s).toString().trim();
+const resolve = async (s: SecretSource): Promise<string> => String(typeof s === 'function' ? await s() : s).trim();
 
 function authOf(path: string, res: VaultResponse | undefined): AuthInfo {
   if (!res?.auth?.client_token) throw new LessorProtocolError(`${path}: answer has no auth.client_token`);
