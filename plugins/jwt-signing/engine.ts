@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { importJWK, SignJWT, type CryptoKey } from 'jose';
 import { configError, parseDuration, type EngineContext, type Requester, type SecretsEngine } from '../sdk/index.js';
 import { renderClaims, renderText } from './claims.js';
-import { prepare, type Algorithm, type KeyConfig, type ReadyKeyConfig } from './keyset.js';
+import { currentEntry, prepare, type Algorithm, type KeyConfig, type ReadyKeyConfig } from './keyset.js';
 
 export interface JwtRole {
   key: string;
@@ -27,26 +27,6 @@ export const DEFAULT_TOKEN_TTL = 3600;
 const JTI_GC_GRACE_MS = 60_000;
 
 export const jtiKey = (jti: string) => `jti:${jti}`;
-export const signerKey = (keysetId: string) => `signer:${keysetId}`;
-
-/**
- * What every replica signs with, published in shared state after a rotation is stored: a replica
- * whose cached instance predates the rotation switches to the new key at its next token instead
- * of signing with a retired key whose verification window is already running out.
- */
-export interface PublishedSigner {
-  kid: string;
-  alg: Algorithm;
-  /** The private JWK, sealed with the install's keyring. */
-  sealed: string;
-}
-
-export async function publishSigner(config: ReadyKeyConfig, ctx: EngineContext): Promise<void> {
-  const current = config.keys.find((k) => k.kid === config.current_kid)!;
-  const record: PublishedSigner = { kid: current.kid, alg: current.alg, sealed: await ctx.seal(Buffer.from(config.private_key)) };
-  await ctx.state.set(signerKey(config.keyset_id), record);
-}
-
 /** Lease TTL of a role: a JWT cannot be extended after signing, so the lease cannot either. */
 export function tokenTtl(role: JwtRole): number {
   const ttl = parseDuration(role.ttl ?? DEFAULT_TOKEN_TTL, 'ttl');
@@ -61,12 +41,12 @@ interface Signer {
 
 export class JwtEngine implements SecretsEngine<KeyConfig, JwtRole> {
   private config?: ReadyKeyConfig;
-  private signer?: Signer;
+  private cached?: Signer;
 
   async initialize(req: { config: KeyConfig }, ctx: EngineContext): Promise<{ config: KeyConfig }> {
     const config = await prepare(req.config, ctx.now());
     this.config = config;
-    this.signer = undefined;
+    this.cached = undefined;
     return { config };
   }
 
@@ -74,24 +54,16 @@ export class JwtEngine implements SecretsEngine<KeyConfig, JwtRole> {
     return createHash('sha256').update(`jwt-jti:${req.leaseId}`).digest().subarray(0, 16).toString('base64url');
   }
 
-  private async currentSigner(ctx: EngineContext): Promise<Signer> {
+  // The core re-initialises an instance whenever its config's version moves on any replica, so
+  // the config this instance holds is current and its key is the one to sign with.
+  private signer(): Signer {
     const config = this.config;
     if (!config) throw configError('key set is not initialised');
-    const published = await ctx.state.get<PublishedSigner>(signerKey(config.keyset_id));
-    // A published kid this config does not know is newer than our cached config; one it knows as
-    // retired is older (our config was rewritten since), and our own current key wins.
-    const newer = published && !config.keys.some((k) => k.kid === published.kid) ? published : undefined;
-    const kid = newer?.kid ?? config.current_kid;
-    if (this.signer?.kid !== kid) {
-      if (newer) {
-        const jwk = JSON.parse((await ctx.open(newer.sealed)).toString('utf8'));
-        this.signer = { kid, alg: newer.alg, key: importJWK(jwk, newer.alg) as Promise<CryptoKey> };
-      } else {
-        const current = config.keys.find((k) => k.kid === kid)!;
-        this.signer = { kid, alg: current.alg, key: importJWK(JSON.parse(config.private_key), current.alg) as Promise<CryptoKey> };
-      }
+    if (!this.cached || this.cached.kid !== config.current_kid) {
+      const current = currentEntry(config);
+      this.cached = { kid: current.kid, alg: current.alg, key: importJWK(JSON.parse(config.private_key), current.alg) as Promise<CryptoKey> };
     }
-    return this.signer;
+    return this.cached;
   }
 
   async newCredential(
@@ -108,7 +80,7 @@ export class JwtEngine implements SecretsEngine<KeyConfig, JwtRole> {
     const who = req.requester;
     const sub = renderText(req.role.subject ?? '{{identity.entity.name}}', who) || who.displayName;
     if (!sub) throw configError(`role ${req.roleName}: the subject template gave no value for this caller`);
-    const signer = await this.currentSigner(ctx);
+    const signer = this.signer();
     const exp = Math.floor(req.expiresAt / 1000);
     const claims = {
       ...renderClaims(req.role.claims, who),

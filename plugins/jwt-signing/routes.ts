@@ -6,7 +6,7 @@
  */
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { notFoundError, unavailableError, type EngineRoute, type MountApi } from '../sdk/index.js';
-import { jtiKey, publishSigner } from './engine.js';
+import { jtiKey } from './engine.js';
 import { inWindow, publicKeyFor, rotate, rotationDue, type PublicKeyEntry, type ReadyKeyConfig } from './keyset.js';
 
 /** Upper bound on how long verifiers may cache the JWKS / discovery documents. */
@@ -23,9 +23,8 @@ export async function rotateKeySet(api: MountApi, name: string): Promise<ReadyKe
   const config = (await api.readConfig(name)) as ReadyKeyConfig | undefined;
   if (!config) throw notFoundError(`no key set named ${name}`);
   const next = await rotate(config, api.ctx.now());
+  // Every replica's cached instance follows the config's version, so this write is the switch.
   await api.writeConfig(name, next as unknown as Record<string, unknown>);
-  // Only after the config (the durable truth) holds the new key do replicas switch to it.
-  await publishSigner(next, api.ctx);
   await scheduleRotation(api, name, next);
   api.ctx.log.info({ keySet: name, kid: next.current_kid, retired: config.current_kid }, 'signing key rotated');
   return next;
@@ -44,27 +43,42 @@ export async function runRotationJob(id: string, api: MountApi): Promise<void> {
 
 export async function onKeySetWrite(name: string, config: Record<string, unknown> | undefined, api: MountApi): Promise<void> {
   if (!config) return api.unschedule(jobId(name));
-  await publishSigner(config as unknown as ReadyKeyConfig, api.ctx);
   await scheduleRotation(api, name, config as unknown as ReadyKeyConfig);
 }
 
-async function keySets(api: MountApi): Promise<ReadyKeyConfig[]> {
+interface NamedKeySet {
+  name: string;
+  config: ReadyKeyConfig;
+}
+
+async function keySets(api: MountApi): Promise<NamedKeySet[]> {
   if (!api.listConfigs) throw unavailableError('this lessor core cannot list key sets (MountApi.listConfigs)');
   const names = await api.listConfigs();
   const configs = await Promise.all(names.map((n) => api.readConfig(n)));
-  return configs.filter((c): c is Record<string, unknown> => !!c && Array.isArray(c.keys)) as unknown as ReadyKeyConfig[];
+  const sets = names
+    .map((name, i) => ({ name, config: configs[i] as unknown as ReadyKeyConfig }))
+    .filter((s) => s.config && Array.isArray(s.config.keys));
+  // Safety net for a rotation nobody scheduled (a key set written before this replica ran, a
+  // lost job): a key past its rotation time gets its job now. Verifiers refetch this document
+  // when its max-age (the time to the next rotation) runs out, so an overdue key is noticed.
+  const now = api.ctx.now();
+  await Promise.all(sets.map((s) => {
+    const due = rotationDue(s.config);
+    return due !== undefined && due <= now ? api.schedule(jobId(s.name), due) : undefined;
+  }));
+  return sets;
 }
 
-function liveKeys(sets: ReadyKeyConfig[], now: number): PublicKeyEntry[] {
+function liveKeys(sets: NamedKeySet[], now: number): PublicKeyEntry[] {
   const seen = new Map<string, PublicKeyEntry>();
-  for (const set of sets) for (const k of set.keys) if (inWindow(k, set.verification_ttl, now) && !seen.has(k.kid)) seen.set(k.kid, k);
+  for (const { config: set } of sets) for (const k of set.keys) if (inWindow(k, set.verification_ttl, now) && !seen.has(k.kid)) seen.set(k.kid, k);
   return [...seen.values()];
 }
 
 /** Verifiers may cache until the next rotation, never past MAX_CACHE_SECONDS. */
-function cacheHeaders(sets: ReadyKeyConfig[], now: number): Record<string, string> {
-  const dues = sets.map(rotationDue).filter((d): d is number => d !== undefined);
-  const seconds = Math.min(MAX_CACHE_SECONDS, ...dues.map((d) => Math.floor((d - now) / 1000)));
+function cacheHeaders(sets: NamedKeySet[], now: number): Record<string, string> {
+  const dues = sets.map((s) => rotationDue(s.config)).filter((d): d is number => d !== undefined);
+  const seconds = Math.min(MAX_CACHE_SECONDS, ...dues.map((d) => Math.ceil((d - now) / 1000)));
   return { 'cache-control': `public, max-age=${Math.max(0, seconds)}` };
 }
 
@@ -129,7 +143,7 @@ export const routes: EngineRoute[] = [
           introspection_endpoint: `${base}/introspect`,
           response_types_supported: ['id_token'],
           subject_types_supported: ['public'],
-          id_token_signing_alg_values_supported: [...new Set(sets.map((s) => s.algorithm))],
+          id_token_signing_alg_values_supported: [...new Set(sets.map((s) => s.config.algorithm))],
         },
       };
     },

@@ -107,3 +107,17 @@ t.test('bad input is a config error', async (t) => {
   const decoded = decodeJwt((await issue(m, { ...role, subject: '{{identity.entity.metadata.none}}' })).token);
   t.equal(decoded.sub, 'token-app', 'subject falls back to the display name');
 });
+
+t.test('an overdue rotation nobody scheduled is scheduled when the JWKS is read', async (t) => {
+  const m = await setup(t, 'EdDSA');
+  m.jobs.clear(); // as if the job had been lost
+  await m.route('GET', '.well-known/jwks.json');
+  t.equal(m.jobs.size, 0, 'nothing to do before the rotation time');
+  m.ctx.advance(3600_000);
+  const res = await m.route('GET', '.well-known/jwks.json');
+  t.equal(res.headers?.['cache-control'], 'public, max-age=0', 'verifiers are told to refetch');
+  t.same(await m.runDueJobs(), ['rotate:main']);
+  const after = await m.route('GET', '.well-known/jwks.json');
+  t.equal((after.data as JSONWebKeySet).keys.length, 2, 'new key plus the one retired now');
+  t.equal(after.headers?.['cache-control'], 'public, max-age=3600');
+});
