@@ -18,6 +18,11 @@ import { sysKeyRoutes } from './http/routes/sys-keys.js';
 import { createIdentity } from './auth/identity.js';
 import type { TokenService } from './auth/tokens.js';
 import type { PolicyStore } from './auth/policy-store.js';
+import { createEngines, engineRoutes, ENGINE_SEALED_COLUMNS, type Engines } from './engines/index.js';
+import { createLeaseSystem, type LeaseTuning } from './leases/index.js';
+import type { LeaseService } from './leases/lease-service.js';
+import type { Reaper } from './leases/reaper.js';
+import { sysLeaseRoutes } from './http/routes/sys-leases.js';
 
 /**
  * The composition root: opens the stores, builds every service and the HTTP app, and knows
@@ -40,6 +45,12 @@ export interface Runtime {
   policies: PolicyStore;
   /** A root token generated at this start (first `lessor server` on an empty install, or `lessor dev`), to print once. */
   rootTokenNotice?: string;
+  /** Leases: issue, renew, revoke, look up (sys/leases/*); the store is `leases.store`. */
+  leases: LeaseService;
+  /** This replica's reaper; `reaper.runOnce()` sweeps now (tests). */
+  reaper: Reaper;
+  /** Mounted secrets engines (plugins/), their configs, roles and instances. */
+  engines: Engines;
   app: FastifyInstance;
   /** Background work (reaper, rewrap) starts here, not at construction, so tests can drive it. */
   startBackground(): void;
@@ -50,6 +61,12 @@ export interface RuntimeOptions {
   log?: Logger;
   /** Keep the PGlite config store in memory (tests of dev mode). */
   inMemoryConfig?: boolean;
+  /** Extra plugin folders besides plugins/ (tests mount a fake engine this way). */
+  pluginDirs?: string[];
+  /** Milliseconds since the epoch; injected so tests can move time. */
+  clock?: () => number;
+  /** Lease TTL defaults, reaper claims and batch sizes, revocation backoff. */
+  leaseTuning?: LeaseTuning;
 }
 
 export async function createRuntime(config: Readonly<LessorConfig>, opts: RuntimeOptions = {}): Promise<Runtime> {
@@ -85,6 +102,23 @@ export async function createRuntime(config: Readonly<LessorConfig>, opts: Runtim
   background.push(() => identity.start());
   closers.push(() => identity.stop());
 
+  const clock = opts.clock ?? Date.now;
+  let engines: Engines | undefined;
+  const leases = createLeaseSystem({
+    redis, keys, sealer, metrics, log, clock, reaperIntervalMs: config.reaperIntervalMs, tuning: opts.leaseTuning,
+    access: () => identity.access,
+    engines: () => engines!,
+  });
+  engines = await createEngines({ sql, store: leases.store, sealer, log, clock, extraPluginDirs: opts.pluginDirs });
+  for (const column of ENGINE_SEALED_COLUMNS) rewrap.register(sealedColumnTask(sql, column));
+  modules.push(sysLeaseRoutes(leases.service), engineRoutes(engines, leases.service));
+  // Token cascade: revoking a token (children included) revokes every lease they created.
+  identity.tokens.onRevoked(async (tokenIds) => void (await leases.service.revokeByTokens(tokenIds)));
+  background.push(() => leases.reaper.start());
+  const mounted = engines;
+  closers.push(() => mounted.close());
+  closers.push(() => leases.reaper.stop());
+
   const app = await buildApp({ log, metrics, health, modules, access: identity.access });
 
   return {
@@ -97,6 +131,9 @@ export async function createRuntime(config: Readonly<LessorConfig>, opts: Runtim
     sealer,
     rewrap,
     tokens: identity.tokens,
+    leases: leases.service,
+    reaper: leases.reaper,
+    engines,
     policies: identity.policies,
     rootTokenNotice: identity.rootTokenNotice,
     app,

@@ -108,9 +108,8 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   listPrefix(prefix: string, limit?: number): Promise<string[]> {
-    const args: Array<string | number> = [this.all, `[${prefix}`, `[${prefix}\xff`];
-    if (limit !== undefined) args.push('LIMIT', 0, limit);
-    return (this.redis.zrangebylex as (...a: Array<string | number>) => Promise<string[]>)(...args);
+    if (limit !== undefined) return this.redis.zrangebylex(this.all, `[${prefix}`, `[${prefix}\xff`, 'LIMIT', 0, limit);
+    return this.redis.zrangebylex(this.all, `[${prefix}`, `[${prefix}\xff`);
   }
 
   async revokePrefix(prefix: string, now: number): Promise<number> {
@@ -133,7 +132,7 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   listIrrevocable(): Promise<string[]> {
-    return this.redis.zrange(this.irrevocable, 0, -1);
+    return this.redis.zrange(this.irrevocable, '0', '-1');
   }
 
   async counts(): Promise<Record<string, number>> {
@@ -146,12 +145,12 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   async oldestDue(): Promise<number | undefined> {
-    const r = await this.redis.zrange(this.due, 0, 0, 'WITHSCORES');
+    const r = await this.redis.zrange(this.due, '0', '0', 'WITHSCORES');
     return r.length === 2 ? Number(r[1]) : undefined;
   }
 
   async scheduleJob(member: string, dueAt: number): Promise<void> {
-    await this.redis.zadd(this.jobs, dueAt, member);
+    await this.redis.zadd(this.jobs, String(dueAt), member);
   }
   async unscheduleJob(member: string): Promise<void> {
     await this.redis.zrem(this.jobs, member);

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.js';
 import { freshPgDatabase, redisPrefix, sharedRedis, type Teardown } from './context.js';
 
 export interface TestRuntime {
@@ -35,6 +35,8 @@ export interface TestRuntimeOptions {
   shareWith?: TestRuntime;
   /** Start the reaper and other background work (default false: tests drive them). */
   background?: boolean;
+  /** Extra createRuntime options (fake engine plugin dirs, an injected clock, lease tuning). */
+  runtime?: Omit<RuntimeOptions, 'log' | 'inMemoryConfig'>;
 }
 
 export async function testRuntime(t: Teardown, opts: TestRuntimeOptions = {}): Promise<TestRuntime> {
@@ -67,7 +69,7 @@ export async function testRuntime(t: Teardown, opts: TestRuntimeOptions = {}): P
     },
   });
   const config = loadConfig(opts.devMode ? 'dev' : 'server', env);
-  const rt = await createRuntime(config, { log: createLogger(config.logLevel, sink), inMemoryConfig: opts.devMode });
+  const rt = await createRuntime(config, { ...opts.runtime, log: createLogger(config.logLevel, sink), inMemoryConfig: opts.devMode });
   t.teardown(() => rt.close());
   if (opts.background) rt.startBackground();
   const rootToken = env.LESSOR_ROOT_TOKEN ?? env.LESSOR_DEV_ROOT_TOKEN;

@@ -1,0 +1,180 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { EnginePlugin, JsonSchema } from '../../plugins/sdk/index.js';
+import { badRequest, notFound } from '../errors.js';
+import { listAnswer } from '../http/envelope.js';
+import { LIST_METHOD } from '../http/request-shape.js';
+import { secretsOf, toHttpError } from './engine-errors.js';
+import { getPath } from './engine-repo.js';
+import type { Engines } from './engines.js';
+import { roleAllowed, unionSchema, validateWith } from './validate.js';
+
+const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,128}$' } } };
+
+/** `<mount>/<configPath>/:name` and `<mount>/<rolesPath>/:name`: write, read, delete, list. */
+export function configAndRoleRoutes(app: FastifyInstance, engines: Engines, mount: string, plugins: EnginePlugin[]): void {
+  const spec = plugins[0].mount;
+  const repo = engines.repo;
+  const configPath = plugins.find((p) => p.mount.configPath)?.mount.configPath;
+  const pluginField = plugins.find((p) => p.mount.pluginField)?.mount.pluginField;
+
+  if (configPath) {
+    const extra: Record<string, unknown> = { verify_connection: { type: 'boolean' } };
+    if (pluginField) extra[pluginField] = { type: 'string', minLength: 1 };
+    const body = unionSchema(plugins.map((p) => p.configSchema), extra);
+    const base = `/v1/${mount}/${configPath}`;
+    app.route({
+      method: ['POST', 'PUT'], url: `${base}/:name`, schema: { params: nameParams, body },
+      handler: async (req, reply) => {
+        const { name } = req.params as { name: string };
+        const input = { ...(req.body as Record<string, unknown>) };
+        const type = pluginField ? input[pluginField] : undefined;
+        if (pluginField) delete input[pluginField];
+        const plugin = engines.pluginFor(mount, type as string | undefined);
+        if (!plugin) {
+          throw badRequest(pluginField && type === undefined
+            ? `missing required field "${pluginField}" (one of: ${plugins.map((p) => p.type).join(', ')})`
+            : `unknown engine "${String(type)}" for ${mount}/ (installed: ${plugins.map((p) => p.type).join(', ')})`);
+        }
+        const verifyConnection = input.verify_connection !== false;
+        if (!('verify_connection' in ((plugin.configSchema.properties as object) ?? {}))) delete input.verify_connection;
+        // An update lays the request's fields over the stored config, as Vault does, so fields
+        // the engine generated itself (signing keys) and secrets not re-sent survive it.
+        const existing = await repo.readConfig(mount, name);
+        const updating = existing !== undefined && existing.plugin === plugin.type;
+        validateWith(updating ? withoutRequired(plugin.configSchema) : plugin.configSchema, input);
+        const candidate = updating ? { ...existing.config, ...input } : input;
+        const engine = plugin.create();
+        let config: Record<string, unknown>;
+        try {
+          config = (await engine.initialize({ config: candidate, verifyConnection }, engines.ctx(mount, plugin))).config as Record<string, unknown>;
+        } catch (err) {
+          throw toHttpError(err, secretValues(plugin, candidate));
+        } finally {
+          await engine.close().catch(() => {});
+        }
+        const stored = config ?? candidate;
+        await repo.writeConfig(mount, name, plugin.type, stored, plugin.secretConfigPaths);
+        await engines.forget(mount, name);
+        req.log.info({ mount, config: name, engine: plugin.type }, 'engine config written');
+        await notifyConfigWrite(engines, mount, plugin, name, stored, req.log);
+        return reply.code(204).send();
+      },
+    });
+    app.route({
+      method: 'GET', url: `${base}/:name`, schema: { params: nameParams },
+      handler: async (req, reply) => {
+        const { name } = req.params as { name: string };
+        const stored = await repo.readConfig(mount, name);
+        if (!stored) throw notFound(`no config named "${name}" on ${mount}/`);
+        const plugin = engines.pluginFor(mount, stored.plugin);
+        const data: Record<string, unknown> = {};
+        // Allow-list: only what the plugin declares readable, and never a secret path.
+        for (const field of plugin?.readableConfigFields ?? []) {
+          if (plugin?.secretConfigPaths.some((s) => s === field || s.startsWith(`${field}.`))) continue;
+          const v = getPath(stored.config, field);
+          if (v !== undefined) data[field] = v;
+        }
+        if (pluginField) data[pluginField] = stored.plugin;
+        return reply.answer({ data });
+      },
+    });
+    app.route({
+      method: 'DELETE', url: `${base}/:name`, schema: { params: nameParams },
+      handler: async (req, reply) => {
+        const { name } = req.params as { name: string };
+        const existing = await repo.readConfig(mount, name);
+        await repo.deleteConfig(mount, name);
+        await engines.forget(mount, name);
+        const plugin = existing && engines.pluginFor(mount, existing.plugin);
+        if (plugin) await notifyConfigWrite(engines, mount, plugin, name, undefined, req.log);
+        return reply.code(204).send();
+      },
+    });
+    app.route({
+      method: LIST_METHOD as 'GET', url: base,
+      handler: async (_req, reply) => {
+        const keys = await repo.listConfigs(mount);
+        if (keys.length === 0) throw notFound(`no configs on ${mount}/`);
+        return reply.answer(listAnswer(keys));
+      },
+    });
+  }
+
+  const rolesBase = `/v1/${mount}/${spec.rolesPath}`;
+  const roleField = plugins.find((p) => p.mount.roleConfigField)?.mount.roleConfigField;
+  app.route({
+    method: ['POST', 'PUT'], url: `${rolesBase}/:name`, schema: { params: nameParams, body: unionSchema(plugins.map((p) => p.roleSchema)) },
+    handler: async (req, reply) => {
+      const { name } = req.params as { name: string };
+      const role = { ...(req.body as Record<string, unknown>) };
+      let plugin: EnginePlugin | undefined;
+      if (configPath && roleField) {
+        const configName = role[roleField];
+        if (typeof configName !== 'string' || configName === '') throw badRequest(`missing required field "${roleField}" naming a config under ${mount}/${configPath}/`);
+        const stored = await repo.readConfig(mount, configName);
+        if (!stored) throw badRequest(`config "${configName}" does not exist under ${mount}/${configPath}/`);
+        plugin = engines.pluginFor(mount, stored.plugin);
+        if (plugin && !roleAllowed(stored.config, plugin, name)) {
+          throw badRequest(`role "${name}" is not allowed by config "${configName}" (add it to ${plugin.mount.allowedRolesField})`);
+        }
+      } else {
+        plugin = engines.pluginFor(mount);
+      }
+      if (!plugin) throw badRequest(`no engine for this role on ${mount}/`);
+      validateWith(plugin.roleSchema, role);
+      try {
+        plugin.roleTtl(role);
+      } catch (err) {
+        throw badRequest(err instanceof Error ? err.message : String(err));
+      }
+      await repo.writeRole(mount, name, role);
+      return reply.code(204).send();
+    },
+  });
+  app.route({
+    method: 'GET', url: `${rolesBase}/:name`, schema: { params: nameParams },
+    handler: async (req, reply) => {
+      const { name } = req.params as { name: string };
+      const role = await repo.readRole(mount, name);
+      if (!role) throw notFound(`no role named "${name}" on ${mount}/`);
+      return reply.answer({ data: role });
+    },
+  });
+  app.route({
+    method: 'DELETE', url: `${rolesBase}/:name`, schema: { params: nameParams },
+    handler: async (req, reply) => {
+      // Leases keep their own copy of the role: deleting it strands nothing.
+      await repo.deleteRole(mount, (req.params as { name: string }).name);
+      return reply.code(204).send();
+    },
+  });
+  app.route({
+    method: LIST_METHOD as 'GET', url: rolesBase,
+    handler: async (_req, reply) => {
+      const keys = await repo.listRoles(mount);
+      if (keys.length === 0) throw notFound(`no roles on ${mount}/`);
+      return reply.answer(listAnswer(keys));
+    },
+  });
+}
+
+function withoutRequired(schema: JsonSchema): JsonSchema {
+  const { required: _required, ...rest } = schema;
+  return rest;
+}
+
+/** EnginePlugin.onConfigWrite (jobs to schedule or drop): a failure is logged, never fatal. */
+async function notifyConfigWrite(
+  engines: Engines, mount: string, plugin: EnginePlugin, name: string, config: Record<string, unknown> | undefined, log: FastifyBaseLogger,
+): Promise<void> {
+  if (!plugin.onConfigWrite) return;
+  try {
+    await plugin.onConfigWrite(name, config, engines.api(mount, plugin));
+  } catch (err) {
+    log.warn({ mount, config: name, error: err instanceof Error ? err.message : String(err) }, 'engine onConfigWrite failed');
+  }
+}
+
+function secretValues(plugin: EnginePlugin, config: Record<string, unknown>): string[] {
+  return secretsOf(plugin.secretConfigPaths.map((p) => getPath(config, p)));
+}

@@ -1,0 +1,175 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { EnginePlugin, RouteRequest } from '../../plugins/sdk/index.js';
+import { badRequest, notFound, permissionDenied } from '../errors.js';
+import { LIST_METHOD } from '../http/request-shape.js';
+import type { LeaseService } from '../leases/lease-service.js';
+import { cleanEngineError, toHttpError } from './engine-errors.js';
+import { IMPLICIT_CONFIG, type Engines } from './engines.js';
+import { requesterOf, roleAllowed } from './validate.js';
+
+const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,128}$' } } };
+const emptyBody = { type: 'object', additionalProperties: false, properties: {} };
+
+/** `<mount>/<credsPath>/:name`: a credential behind a new lease, intent first. */
+export function credsRoutes(app: FastifyInstance, engines: Engines, leases: LeaseService, mount: string, plugins: EnginePlugin[]): void {
+  const spec = plugins[0].mount;
+  const configPath = plugins.find((p) => p.mount.configPath)?.mount.configPath;
+  const roleField = plugins.find((p) => p.mount.roleConfigField)?.mount.roleConfigField;
+  const repo = engines.repo;
+
+  const issue = async (req: FastifyRequest, reply: FastifyReply) => {
+    const { name: roleName } = req.params as { name: string };
+    const identity = req.identity;
+    if (!identity) throw permissionDenied();
+    const role = await repo.readRole(mount, roleName);
+    if (!role) throw notFound(`unknown role "${roleName}" on ${mount}/`);
+    const configName = configPath && roleField ? String(role[roleField] ?? '') : IMPLICIT_CONFIG;
+    let inst;
+    try {
+      inst = await engines.instance(mount, configName);
+    } catch (err) {
+      throw toHttpError(err);
+    }
+    if (!roleAllowed(inst.config, inst.plugin, roleName)) {
+      throw badRequest(`role "${roleName}" is not allowed by config "${configName}" (${inst.plugin.mount.allowedRolesField})`);
+    }
+    const ctx = engines.ctx(mount, inst.plugin);
+    const requester = requesterOf(identity);
+    let ttls: { ttl?: number; maxTtl?: number };
+    try {
+      ttls = inst.plugin.roleTtl(role);
+    } catch (err) {
+      throw badRequest(err instanceof Error ? err.message : String(err));
+    }
+    const engine = inst.engine;
+    try {
+      const issued = await leases.issue({
+        identity, mount, credsPath: spec.credsPath, plugin: inst.plugin.type, config: configName, roleName, role,
+        ttl: ttls.ttl, maxTtl: ttls.maxTtl,
+        credentialId: (leaseId, now) => engine.credentialId({ leaseId, roleName, role, requester, now }),
+        create: async (r) => {
+          try {
+            return await engine.newCredential({ ...r, roleName, role, requester }, ctx);
+          } catch (err) {
+            throw cleanEngineError(err, inst.secrets);
+          }
+        },
+      });
+      return reply.answer({ data: issued.data, leaseId: issued.leaseId, leaseDuration: issued.leaseDuration, renewable: issued.renewable });
+    } catch (err) {
+      throw toHttpError(err, inst.secrets);
+    }
+  };
+  const url = `/v1/${mount}/${spec.credsPath}/:name`;
+  // Reading a credential is a read in policies, whichever verb the client uses.
+  app.route({ method: 'GET', url, schema: { params: nameParams }, handler: issue });
+  app.route({ method: ['POST', 'PUT'], url, schema: { params: nameParams, body: emptyBody }, config: { capabilities: ['read', 'update'] }, handler: issue });
+
+  if (!configPath) return;
+
+  app.route({
+    method: ['POST', 'PUT'], url: `/v1/${mount}/rotate-root/:name`, schema: { params: nameParams },
+    handler: async (req, reply) => {
+      const { name } = req.params as { name: string };
+      const inst = await engines.instance(mount, name).catch((err) => Promise.reject(toHttpError(err)));
+      if (!inst.engine.rotateRoot) throw badRequest(`the ${inst.plugin.type} engine cannot rotate its root credential`);
+      const api = engines.api(mount, inst.plugin);
+      let config: Record<string, unknown>;
+      try {
+        config = (await inst.engine.rotateRoot(api.ctx)).config as Record<string, unknown>;
+      } catch (err) {
+        throw toHttpError(err, inst.secrets);
+      }
+      // The target already has the new secret: persisting it must not be lost to one blip.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await api.writeConfig(name, config);
+          break;
+        } catch (err) {
+          if (attempt >= 5) {
+            req.log.error({ mount, config: name }, 'rotate-root: new root credential could not be stored');
+            throw err;
+          }
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+        }
+      }
+      req.log.info({ mount, config: name }, 'root credential rotated');
+      return reply.code(204).send();
+    },
+  });
+
+  app.route({
+    method: ['POST', 'PUT'], url: `/v1/${mount}/reconcile/:name`,
+    schema: { params: nameParams, body: { type: 'object', additionalProperties: false, properties: { dry_run: { type: 'boolean' } } } },
+    handler: async (req, reply) => {
+      const { name } = req.params as { name: string };
+      const dryRun = (req.body as { dry_run?: boolean } | undefined)?.dry_run !== false;
+      const inst = await engines.instance(mount, name).catch((err) => Promise.reject(toHttpError(err)));
+      const { engine } = inst;
+      if (!engine.listCredentials) throw badRequest(`the ${inst.plugin.type} engine cannot list its credentials`);
+      const ctx = engines.ctx(mount, inst.plugin);
+      const present: string[] = [];
+      try {
+        for await (const id of engine.listCredentials(ctx)) present.push(id);
+      } catch (err) {
+        throw toHttpError(err, inst.secrets);
+      }
+      // Live leases are read AFTER listing: a credential being issued now had its pending lease
+      // written before it was created, so it is never mistaken for an orphan.
+      const live = await engines.liveCredentialIds(mount, name);
+      const orphans = present.filter((id) => !live.has(id)).sort();
+      const revoked: string[] = [];
+      if (!dryRun) {
+        for (const credentialId of orphans) {
+          try {
+            await engine.deleteCredential({ credentialId, roleName: '', role: {}, internal: undefined }, ctx);
+            revoked.push(credentialId);
+          } catch (err) {
+            req.log.warn({ mount, credentialId, error: cleanEngineError(err, inst.secrets).message }, 'reconcile: orphan not revoked');
+          }
+        }
+        req.log.info({ mount, config: name, orphans: orphans.length, revoked: revoked.length }, 'reconcile: orphans revoked');
+      }
+      return reply.answer({ data: { dry_run: dryRun, orphans, revoked } });
+    },
+  });
+}
+
+/** Each plugin's own routes; identical method+path from plugins sharing a mount register once. */
+export function pluginRoutes(app: FastifyInstance, engines: Engines, mount: string, plugins: EnginePlugin[]): void {
+  const seen = new Set<string>();
+  for (const plugin of plugins) {
+    for (const route of plugin.routes ?? []) {
+      const key = `${route.method} ${route.path}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const api = engines.api(mount, plugin);
+      const hasBody = route.method === 'POST' || route.method === 'PUT';
+      app.route({
+        method: (route.method === 'LIST' ? LIST_METHOD : route.method) as 'GET',
+        url: `/v1/${mount}/${route.path}`,
+        config: { public: route.public, capabilities: route.capabilities },
+        schema: hasBody ? { body: route.body ?? emptyBody } : {},
+        handler: async (req, reply) => {
+          const rr: RouteRequest = {
+            params: (req.params ?? {}) as Record<string, string>,
+            query: (req.query ?? {}) as Record<string, string>,
+            body: (req.body ?? {}) as Record<string, unknown>,
+            requester: req.identity ? requesterOf(req.identity) : undefined,
+            origin: `${req.protocol}://${req.host}`,
+          };
+          let res;
+          try {
+            res = await route.handler(rr, api);
+          } catch (err) {
+            throw toHttpError(err);
+          }
+          for (const [k, v] of Object.entries(res.headers ?? {})) reply.header(k, v);
+          if (res.status === 204) return reply.code(204).send();
+          if (res.raw) return reply.code(200).type('application/json').send(res.data);
+          return reply.answer({ data: res.data, warnings: res.warnings });
+        },
+      });
+    }
+  }
+}

@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import type { Sealer } from '../crypto/sealer.js';
+import type { SqlStore } from '../db/sql-store.js';
+import type { SealedColumn } from '../crypto/rewrap.js';
+
+export interface StoredConfig {
+  plugin: string;
+  /** The full config, secrets opened: for the engine only, never for a response or a log. */
+  config: Record<string, unknown>;
+  version: number;
+}
+
+const configAad = (mount: string, name: string) => `engine_configs:${mount}/${name}`;
+const docAad = (mount: string, kind: string, name: string) => `engine_docs:${mount}/${kind}/${name}`;
+const keyAad = (mount: string, name: string) => `engine_secret_keys:${mount}/${name}`;
+
+/** Sealed columns of this repo, for the keyring's background rewrap. */
+export const ENGINE_SEALED_COLUMNS: SealedColumn[] = [
+  { table: 'engine_configs', keyColumns: ['mount', 'name'], column: 'secrets', aad: (r) => configAad(String(r.mount), String(r.name)) },
+  { table: 'engine_docs', keyColumns: ['mount', 'kind', 'name'], column: 'sealed', aad: (r) => docAad(String(r.mount), String(r.kind), String(r.name)) },
+  { table: 'engine_secret_keys', keyColumns: ['mount', 'name'], column: 'sealed', aad: (r) => keyAad(String(r.mount), String(r.name)) },
+];
+
+export function getPath(obj: Record<string, unknown>, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let cur = obj;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof cur[part] !== 'object' || cur[part] === null) cur[part] = {};
+    cur = cur[part] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]] = value;
+}
+
+function deletePath(obj: Record<string, unknown>, path: string): void {
+  const parts = path.split('.');
+  let cur: unknown = obj;
+  for (const part of parts.slice(0, -1)) {
+    if (cur === null || typeof cur !== 'object') return;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  if (cur && typeof cur === 'object') delete (cur as Record<string, unknown>)[parts[parts.length - 1]];
+}
+
+/** Engine configs, roles, plugin documents and secret keys in the config store. */
+export class EngineRepo {
+  constructor(private readonly sql: SqlStore, private readonly sealer: Sealer) {}
+
+  async readConfig(mount: string, name: string): Promise<StoredConfig | undefined> {
+    const { rows } = await this.sql.query<{ plugin: string; config: Record<string, unknown>; secrets: string | null; version: string }>(
+      'SELECT plugin, config, secrets, version FROM engine_configs WHERE mount = $1 AND name = $2', [mount, name]);
+    const row = rows[0];
+    if (!row) return undefined;
+    const config = structuredClone(row.config);
+    if (row.secrets) {
+      const secrets = JSON.parse((await this.sealer.open(row.secrets, configAad(mount, name))).toString('utf8')) as Record<string, unknown>;
+      for (const [path, value] of Object.entries(secrets)) setPath(config, path, value);
+    }
+    return { plugin: row.plugin, config, version: Number(row.version) };
+  }
+
+  async configVersion(mount: string, name: string): Promise<number | undefined> {
+    const { rows } = await this.sql.query<{ version: string }>('SELECT version FROM engine_configs WHERE mount = $1 AND name = $2', [mount, name]);
+    return rows[0] ? Number(rows[0].version) : undefined;
+  }
+
+  async writeConfig(mount: string, name: string, plugin: string, config: Record<string, unknown>, secretPaths: string[]): Promise<void> {
+    const plain = structuredClone(config);
+    const secrets: Record<string, unknown> = {};
+    for (const path of secretPaths) {
+      const v = getPath(plain, path);
+      if (v === undefined) continue;
+      secrets[path] = v;
+      deletePath(plain, path);
+    }
+    const sealed = Object.keys(secrets).length > 0
+      ? await this.sealer.seal(Buffer.from(JSON.stringify(secrets)), configAad(mount, name))
+      : null;
+    await this.sql.query(
+      `INSERT INTO engine_configs (mount, name, plugin, config, secrets) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (mount, name) DO UPDATE SET plugin = EXCLUDED.plugin, config = EXCLUDED.config,
+         secrets = EXCLUDED.secrets, version = engine_configs.version + 1, updated_at = now()`,
+      [mount, name, plugin, JSON.stringify(plain), sealed]);
+  }
+
+  async deleteConfig(mount: string, name: string): Promise<void> {
+    await this.sql.query('DELETE FROM engine_configs WHERE mount = $1 AND name = $2', [mount, name]);
+  }
+
+  async listConfigs(mount: string): Promise<string[]> {
+    const { rows } = await this.sql.query<{ name: string }>('SELECT name FROM engine_configs WHERE mount = $1 ORDER BY name', [mount]);
+    return rows.map((r) => r.name);
+  }
+
+  async readRole(mount: string, name: string): Promise<Record<string, unknown> | undefined> {
+    const { rows } = await this.sql.query<{ role: Record<string, unknown> }>('SELECT role FROM engine_roles WHERE mount = $1 AND name = $2', [mount, name]);
+    return rows[0]?.role;
+  }
+
+  async writeRole(mount: string, name: string, role: Record<string, unknown>): Promise<void> {
+    await this.sql.query(
+      `INSERT INTO engine_roles (mount, name, role) VALUES ($1, $2, $3)
+       ON CONFLICT (mount, name) DO UPDATE SET role = EXCLUDED.role, updated_at = now()`,
+      [mount, name, JSON.stringify(role)]);
+  }
+
+  async deleteRole(mount: string, name: string): Promise<void> {
+    await this.sql.query('DELETE FROM engine_roles WHERE mount = $1 AND name = $2', [mount, name]);
+  }
+
+  async listRoles(mount: string): Promise<string[]> {
+    const { rows } = await this.sql.query<{ name: string }>('SELECT name FROM engine_roles WHERE mount = $1 ORDER BY name', [mount]);
+    return rows.map((r) => r.name);
+  }
+
+  async getDoc<T>(mount: string, kind: string, name: string): Promise<T | undefined> {
+    const { rows } = await this.sql.query<{ sealed: string }>(
+      'SELECT sealed FROM engine_docs WHERE mount = $1 AND kind = $2 AND name = $3', [mount, kind, name]);
+    if (!rows[0]) return undefined;
+    return JSON.parse((await this.sealer.open(rows[0].sealed, docAad(mount, kind, name))).toString('utf8')) as T;
+  }
+
+  async putDoc(mount: string, kind: string, name: string, value: unknown): Promise<void> {
+    const sealed = await this.sealer.seal(Buffer.from(JSON.stringify(value)), docAad(mount, kind, name));
+    await this.sql.query(
+      `INSERT INTO engine_docs (mount, kind, name, sealed) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (mount, kind, name) DO UPDATE SET sealed = EXCLUDED.sealed, updated_at = now()`,
+      [mount, kind, name, sealed]);
+  }
+
+  async deleteDoc(mount: string, kind: string, name: string): Promise<void> {
+    await this.sql.query('DELETE FROM engine_docs WHERE mount = $1 AND kind = $2 AND name = $3', [mount, kind, name]);
+  }
+
+  async listDocs(mount: string, kind: string): Promise<string[]> {
+    const { rows } = await this.sql.query<{ name: string }>('SELECT name FROM engine_docs WHERE mount = $1 AND kind = $2 ORDER BY name', [mount, kind]);
+    return rows.map((r) => r.name);
+  }
+
+  /** First writer wins (ON CONFLICT DO NOTHING), so replicas racing on first use agree. */
+  async secretKey(mount: string, name: string): Promise<Buffer> {
+    const aad = keyAad(mount, name);
+    const { rows } = await this.sql.query<{ sealed: string }>('SELECT sealed FROM engine_secret_keys WHERE mount = $1 AND name = $2', [mount, name]);
+    if (rows[0]) return this.sealer.open(rows[0].sealed, aad);
+    await this.sql.query('INSERT INTO engine_secret_keys (mount, name, sealed) VALUES ($1, $2, $3) ON CONFLICT (mount, name) DO NOTHING',
+      [mount, name, await this.sealer.seal(randomBytes(32), aad)]);
+    const again = await this.sql.query<{ sealed: string }>('SELECT sealed FROM engine_secret_keys WHERE mount = $1 AND name = $2', [mount, name]);
+    return this.sealer.open(again.rows[0].sealed, aad);
+  }
+}

@@ -1,0 +1,208 @@
+import type { Logger } from 'pino';
+import { notFoundError, configError, type EngineContext, type EnginePlugin, type MountApi, type SecretsEngine } from '../../plugins/sdk/index.js';
+import type { Sealer } from '../crypto/sealer.js';
+import type { LeaseEngines } from '../leases/lease-revoker.js';
+import type { LeaseRecord, LeaseStore } from '../leases/lease-store.js';
+import { internalAad } from '../leases/lease-service.js';
+import type { JobRunner } from '../leases/reaper.js';
+import { cleanEngineError, secretsOf } from './engine-errors.js';
+import { getPath, type EngineRepo } from './engine-repo.js';
+
+export interface EngineInstance {
+  plugin: EnginePlugin;
+  engine: SecretsEngine<unknown, unknown>;
+  config: Record<string, unknown>;
+  /** Secret strings of this config: scrubbed from every engine error. */
+  secrets: string[];
+}
+
+interface CacheEntry {
+  version: number;
+  ready: Promise<EngineInstance>;
+}
+
+/** Config name of mounts without a configPath (one implicit config). */
+export const IMPLICIT_CONFIG = 'default';
+
+/**
+ * The mounted engines of this replica: plugins by mount, one initialised instance per config
+ * (cached, and re-initialised when the config's version in the store moves — on any replica),
+ * the EngineContext and MountApi handed to plugins, and the lease core's view of engines.
+ */
+export class Engines implements LeaseEngines, JobRunner {
+  readonly mounts = new Map<string, EnginePlugin[]>();
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly contexts = new Map<string, EngineContext>();
+
+  constructor(
+    readonly plugins: EnginePlugin[],
+    private readonly deps: { repo: EngineRepo; store: LeaseStore; sealer: Sealer; log: Logger; clock: () => number },
+  ) {
+    for (const p of plugins) {
+      const list = this.mounts.get(p.mount.path) ?? [];
+      list.push(p);
+      this.mounts.set(p.mount.path, list);
+    }
+  }
+
+  get repo(): EngineRepo {
+    return this.deps.repo;
+  }
+
+  /** The plugin of a mount named by type or alias; the only one when the mount has one and none is named. */
+  pluginFor(mount: string, type?: string): EnginePlugin | undefined {
+    const list = this.mounts.get(mount) ?? [];
+    if (type === undefined) return list.length === 1 ? list[0] : undefined;
+    return list.find((p) => p.type === type || (p.aliases ?? []).includes(type));
+  }
+
+  ctx(mount: string, plugin: EnginePlugin): EngineContext {
+    const key = `${mount}\u0000${plugin.type}`;
+    let ctx = this.contexts.get(key);
+    if (!ctx) {
+      const { store, repo, sealer, clock } = this.deps;
+      const aad = `engine:${mount}`;
+      ctx = {
+        log: this.deps.log.child({ mount, engine: plugin.type }),
+        now: clock,
+        state: {
+          get: async <T>(k: string) => (await store.stateGet(mount, k)) as T | undefined,
+          set: (k, v, ttlMs) => store.stateSet(mount, k, v, ttlMs),
+          del: (k) => store.stateDel(mount, k),
+        },
+        secretKey: (name) => repo.secretKey(mount, name),
+        seal: (plain) => sealer.seal(plain, aad),
+        open: (sealed) => sealer.open(sealed, aad),
+      };
+      this.contexts.set(key, ctx);
+    }
+    return ctx;
+  }
+
+  hasConfigPath(mount: string): boolean {
+    return (this.mounts.get(mount) ?? []).some((p) => p.mount.configPath);
+  }
+
+  async instance(mount: string, configName: string): Promise<EngineInstance> {
+    const key = `${mount}\u0000${configName}`;
+    let version = await this.deps.repo.configVersion(mount, configName);
+    if (version === undefined) {
+      if (this.hasConfigPath(mount) || configName !== IMPLICIT_CONFIG) throw notFoundError(`no config named "${configName}" on ${mount}/`);
+      version = 0;
+    }
+    const cached = this.cache.get(key);
+    if (cached && cached.version === version) return cached.ready;
+    const ready = this.initialise(mount, configName, version);
+    this.cache.set(key, { version, ready });
+    ready.catch(() => this.cache.get(key)?.ready === ready && this.cache.delete(key));
+    if (cached) void cached.ready.then((old) => old.engine.close()).catch(() => {});
+    return ready;
+  }
+
+  private async initialise(mount: string, configName: string, version: number): Promise<EngineInstance> {
+    const stored = version === 0 ? undefined : await this.deps.repo.readConfig(mount, configName);
+    const plugin = stored ? this.pluginFor(mount, stored.plugin) : this.pluginFor(mount);
+    if (!plugin) throw configError(`config "${configName}" on ${mount}/ names engine "${stored?.plugin}", which is not installed`);
+    const config = stored?.config ?? {};
+    const secrets = secretsOf(plugin.secretConfigPaths.map((p) => getPath(config, p)));
+    const engine = plugin.create() as SecretsEngine<unknown, unknown>;
+    try {
+      const res = await engine.initialize({ config, verifyConnection: false }, this.ctx(mount, plugin));
+      return { plugin, engine, config: (res.config ?? config) as Record<string, unknown>, secrets };
+    } catch (err) {
+      await engine.close().catch(() => {});
+      throw cleanEngineError(err, secrets);
+    }
+  }
+
+  /** Drops this replica's cached instance (other replicas notice the version change). */
+  async forget(mount: string, configName: string): Promise<void> {
+    const key = `${mount}\u0000${configName}`;
+    const cached = this.cache.get(key);
+    this.cache.delete(key);
+    if (cached) await cached.ready.then((i) => i.engine.close()).catch(() => {});
+  }
+
+  private async forLease(lease: LeaseRecord) {
+    const inst = await this.instance(lease.mount, lease.config);
+    if (inst.plugin.type !== lease.plugin) {
+      throw configError(`config "${lease.config}" on ${lease.mount}/ is now a ${inst.plugin.type} config; the lease was issued by ${lease.plugin}`);
+    }
+    const internal = lease.internal
+      ? (JSON.parse((await this.deps.sealer.open(lease.internal, internalAad(lease.id))).toString('utf8')) as Record<string, unknown>)
+      : undefined;
+    return { inst, internal, ctx: this.ctx(lease.mount, inst.plugin) };
+  }
+
+  async deleteCredential(lease: LeaseRecord): Promise<void> {
+    const { inst, internal, ctx } = await this.forLease(lease);
+    try {
+      await inst.engine.deleteCredential({ credentialId: lease.credentialId, roleName: lease.roleName, role: lease.role, internal }, ctx);
+    } catch (err) {
+      throw cleanEngineError(err, [...inst.secrets, ...secretsOf([internal])]);
+    }
+  }
+
+  async updateCredential(lease: LeaseRecord, expiresAt: number): Promise<void> {
+    const { inst, internal, ctx } = await this.forLease(lease);
+    if (!inst.engine.updateCredential) return;
+    try {
+      await inst.engine.updateCredential({ credentialId: lease.credentialId, roleName: lease.roleName, role: lease.role, internal, expiresAt }, ctx);
+    } catch (err) {
+      throw cleanEngineError(err, [...inst.secrets, ...secretsOf([internal])]);
+    }
+  }
+
+  async runJob(member: string): Promise<void> {
+    const [mount, type, ...rest] = member.split('|');
+    const plugin = this.pluginFor(mount, type);
+    if (!plugin?.runJob) throw new Error(`no engine ${type} with jobs on ${mount}/`);
+    await plugin.runJob(rest.join('|'), this.api(mount, plugin));
+  }
+
+  /** What a plugin's routes and jobs reach in the core (see plugins/sdk MountApi). */
+  api(mount: string, plugin: EnginePlugin): MountApi {
+    const { repo, store } = this.deps;
+    return {
+      mount,
+      ctx: this.ctx(mount, plugin),
+      instance: async (name) => {
+        const i = await this.instance(mount, name);
+        return { plugin: i.plugin.type, engine: i.engine, config: i.config };
+      },
+      readConfig: async (name) => (await repo.readConfig(mount, name))?.config,
+      writeConfig: async (name, config) => {
+        const existing = await repo.readConfig(mount, name);
+        const owner = (existing && this.pluginFor(mount, existing.plugin)) || plugin;
+        await repo.writeConfig(mount, name, owner.type, config, owner.secretConfigPaths);
+        await this.forget(mount, name);
+      },
+      readRole: (name) => repo.readRole(mount, name),
+      listConfigs: () => repo.listConfigs(mount),
+      liveCredentialIds: (name) => this.liveCredentialIds(mount, name),
+      schedule: (jobId, dueAt) => store.scheduleJob(`${mount}|${plugin.type}|${jobId}`, dueAt),
+      unschedule: (jobId) => store.unscheduleJob(`${mount}|${plugin.type}|${jobId}`),
+      docs: {
+        get: (kind, name) => repo.getDoc(mount, kind, name),
+        put: (kind, name, value) => repo.putDoc(mount, kind, name, value),
+        delete: (kind, name) => repo.deleteDoc(mount, kind, name),
+        list: (kind) => repo.listDocs(mount, kind),
+      },
+    };
+  }
+
+  async liveCredentialIds(mount: string, configName: string): Promise<Set<string>> {
+    const ids = await this.deps.store.listPrefix(`${mount}/`);
+    const out = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      for (const l of await this.deps.store.getMany(ids.slice(i, i + 500))) if (l && l.config === configName) out.add(l.credentialId);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    const entries = [...this.cache.values()];
+    this.cache.clear();
+    await Promise.all(entries.map((e) => e.ready.then((i) => i.engine.close()).catch(() => {})));
+  }
+}

@@ -1,0 +1,160 @@
+import type { Logger } from 'pino';
+import type { LeaseMetrics } from './lease-metrics.js';
+import type { LeaseRevoker } from './lease-revoker.js';
+import type { LeaseRecord, LeaseStore } from './lease-store.js';
+
+/** Plugin jobs (MountApi.schedule) run through the same claims as leases. */
+export interface JobRunner {
+  runJob(member: string): Promise<void>;
+}
+
+export interface ReaperOptions {
+  intervalMs: number;
+  /** Leases claimed per script call. */
+  batchSize: number;
+  /** A claim holds this long; a reaper killed mid-batch gives its leases back after it. */
+  claimTimeoutMs: number;
+  /** Concurrent revocations per engine config (one target database's connection budget). */
+  concurrencyPerConfig: number;
+  /** Stop sweeping after this long in one run, so one replica does not hog a huge backlog. */
+  maxRunMs: number;
+  /** Delay before a failed job is tried again. */
+  jobRetryMs: number;
+}
+
+export const DEFAULT_REAPER_OPTIONS: Omit<ReaperOptions, 'intervalMs'> = {
+  batchSize: 200,
+  claimTimeoutMs: 60_000,
+  concurrencyPerConfig: 8,
+  maxRunMs: 10_000,
+  jobRetryMs: 30_000,
+};
+
+export interface ReaperRun {
+  claimed: number;
+  revoked: number;
+  failed: number;
+  jobs: number;
+}
+
+/**
+ * Every replica runs one. A sweep claims due leases (lease-claim Lua: the score moves to the claim
+ * deadline, so no other replica takes them meanwhile), revokes them with bounded concurrency per
+ * engine config, and lets the revoker delete, reschedule or mark them irrevocable.
+ */
+export class Reaper {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<ReaperRun>;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: {
+      store: LeaseStore;
+      revoker: LeaseRevoker;
+      jobs?: () => JobRunner | undefined;
+      clock: () => number;
+      log: Logger;
+      metrics: LeaseMetrics;
+      options: ReaperOptions;
+    },
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.stopped = false;
+    const tick = () => {
+      this.timer = setTimeout(async () => {
+        await this.runOnce().catch((err) => this.deps.log.warn({ err }, 'reaper sweep failed; will retry'));
+        if (!this.stopped) tick();
+      }, this.deps.options.intervalMs);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => {});
+  }
+
+  /** One sweep (concurrent callers share it); tests call this instead of waiting for the timer. */
+  runOnce(): Promise<ReaperRun> {
+    if (!this.running) this.running = this.sweep().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async sweep(): Promise<ReaperRun> {
+    const { store, clock, options, metrics } = this.deps;
+    const run: ReaperRun = { claimed: 0, revoked: 0, failed: 0, jobs: 0 };
+    const started = clock();
+    const oldest = await store.oldestDue();
+    if (oldest !== undefined) metrics.reaperLag.observe(Math.max(0, started - oldest) / 1000);
+    for (;;) {
+      const now = clock();
+      const ids = await store.claimDue(now, now + options.claimTimeoutMs, options.batchSize);
+      if (ids.length === 0) break;
+      run.claimed += ids.length;
+      const leases = await store.getMany(ids);
+      const due: LeaseRecord[] = [];
+      await Promise.all(leases.map(async (lease, i) => {
+        if (!lease) return void (await store.remove(ids[i])); // a leftover index entry
+        // Renewed between becoming due and our claim: not ours to revoke.
+        if (lease.state === 'active' && !lease.revoking && lease.expireTime > now) return void (await store.release(lease.id));
+        due.push(lease);
+      }));
+      await this.revokeAll(due, run);
+      if (ids.length < options.batchSize || this.stopped || clock() - started > options.maxRunMs) break;
+    }
+    await this.runJobs(run);
+    return run;
+  }
+
+  private async revokeAll(leases: LeaseRecord[], run: ReaperRun): Promise<void> {
+    const groups = new Map<string, LeaseRecord[]>();
+    for (const l of leases) {
+      const key = `${l.mount}\u0000${l.plugin}\u0000${l.config}`;
+      const g = groups.get(key);
+      if (g) g.push(l);
+      else groups.set(key, [l]);
+    }
+    await Promise.all([...groups.values()].map((group) => pool(group, this.deps.options.concurrencyPerConfig, async (lease) => {
+      const outcome = await this.deps.revoker.revoke(lease).catch((err) => {
+        // The store itself failed (Redis down): the claim times out and a later sweep retries.
+        this.deps.log.warn({ err, leaseId: lease.id }, 'could not record a revocation outcome');
+        return 'retry' as const;
+      });
+      if (outcome === 'revoked') run.revoked++;
+      else run.failed++;
+    })));
+  }
+
+  private async runJobs(run: ReaperRun): Promise<void> {
+    const runner = this.deps.jobs?.();
+    if (!runner) return;
+    const { store, clock, options, log } = this.deps;
+    const now = clock();
+    const claimUntil = now + options.claimTimeoutMs;
+    const members = await store.claimJobs(now, claimUntil, options.batchSize);
+    await pool(members, options.concurrencyPerConfig, async (member) => {
+      try {
+        await runner.runJob(member);
+        await store.jobDone(member, claimUntil);
+        run.jobs++;
+      } catch (err) {
+        log.warn({ job: member, error: err instanceof Error ? err.message : String(err) }, 'scheduled job failed; will retry');
+        await store.scheduleJob(member, clock() + options.jobRetryMs).catch(() => {});
+      }
+    });
+  }
+}
+
+/** Runs fn over items with at most `limit` in flight. */
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
