@@ -142,7 +142,11 @@ export function parseHcl(src: string): Record<string, unknown> {
       expect(']');
       return list;
     }
-    if (t.value === '{') return body('}');
+    if (t.value === '{') {
+      const obj = body('}');
+      expect('}');
+      return obj;
+    }
     throw new PolicyParseError(`unexpected "${t.value}" in policy`);
   }
   function body(close: string | undefined): Record<string, unknown> {

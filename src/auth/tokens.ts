@@ -92,10 +92,13 @@ export class TokenService {
     return { token, record, expireTime };
   }
 
-  /** The live token for an id, or undefined (missing, expired, used up). */
-  async lookup(id: string): Promise<StoredToken | undefined> {
+  /**
+   * The live token for an id, or undefined (missing, expired, used up). `current` is for the
+   * request that authenticated with it: its last use was taken, yet that request completes.
+   */
+  async lookup(id: string, opts: { current?: boolean } = {}): Promise<StoredToken | undefined> {
     const t = await this.store.get(id);
-    if (!t || t.usesLeft < 0 || (t.expireTime > 0 && t.expireTime <= this.now())) return undefined;
+    if (!t || (t.usesLeft < 0 && !opts.current) || (t.expireTime > 0 && t.expireTime <= this.now())) return undefined;
     return t;
   }
 

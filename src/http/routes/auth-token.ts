@@ -50,7 +50,7 @@ const renewBody = { type: 'object', additionalProperties: false, required: ['tok
 
 export function authTokenRoutes(tokens: TokenService) {
   const self = async (req: FastifyRequest): Promise<StoredToken> => {
-    const stored = req.identity && (await tokens.lookup(req.identity.tokenId));
+    const stored = req.identity && (await tokens.lookup(req.identity.tokenId, { current: true }));
     if (!stored) throw permissionDenied();
     return stored;
   };

@@ -1,0 +1,67 @@
+import t from 'tap';
+import vault from 'node-vault';
+import { testRuntime } from '../helpers/test-runtime.js';
+
+t.test('policies through node-vault: addPolicy, getPolicy, read, list, removePolicy', async (t) => {
+  const tr = await testRuntime(t);
+  const endpoint = await tr.listen();
+  const root = vault({ endpoint, token: tr.rootToken });
+
+  const hcl = 'path "sys/key-status" {\n  capabilities = ["read"]\n}\n';
+  await root.addPolicy({ name: 'ops', rules: hcl });
+  const got = await root.getPolicy({ name: 'ops' });
+  t.equal(got.data.rules, hcl, 'legacy path returns the text as rules');
+  const read = await root.read('sys/policies/acl/ops');
+  t.same(read.data, { name: 'ops', policy: hcl });
+  const listed = await root.list('sys/policies/acl');
+  t.same(listed.data.keys, ['default', 'ops', 'root']);
+  const legacyList = await root.policies();
+  t.ok(legacyList.data.keys.includes('ops'));
+
+  const json = JSON.stringify({ path: { 'auth/token/lookup': { capabilities: ['update'] } } });
+  await root.write('sys/policies/acl/Looker', { policy: json });
+  t.same((await root.read('sys/policies/acl/looker')).data, { name: 'looker', policy: json }, 'names are lowercased');
+
+  t.equal((await tr.call('GET', 'sys/policies/acl/default')).status, 200, 'the default policy is readable');
+  t.equal((await tr.call('DELETE', 'sys/policies/acl/default')).status, 400, 'and cannot be deleted');
+  t.equal((await tr.call('PUT', 'sys/policies/acl/root', { body: { policy: '{}' } })).status, 400, 'root cannot be changed');
+  const bad = await tr.call('PUT', 'sys/policies/acl/bad', { body: { policy: 'path "x" { capabilities = ["fly"] }' } });
+  t.equal(bad.status, 400);
+  t.match(bad.body.errors[0], /unknown capability "fly"/);
+  t.equal((await tr.call('PUT', 'sys/policies/acl/x', { body: { policy: '{}', extra: 1 } })).status, 400, 'unknown field');
+  t.equal((await tr.call('GET', 'sys/policies/acl/bad')).status, 404, 'nothing was written');
+
+  await root.removePolicy({ name: 'ops' });
+  t.equal((await tr.call('GET', 'sys/policies/acl/ops')).status, 404);
+});
+
+t.test('policies are enforced; deny wins over allow; changes apply on every replica at once', async (t) => {
+  const tr = await testRuntime(t);
+  const replica = await testRuntime(t, { shareWith: tr });
+  await tr.call('PUT', 'sys/policies/acl/reader', {
+    body: { policy: JSON.stringify({ path: { 'sys/key-status': { capabilities: ['read'] }, 'sys/policies/acl/*': { capabilities: ['read', 'list'] } } }) },
+  });
+  const token = (await tr.call('POST', 'auth/token/create', { body: { policies: ['reader', 'blocker'] } })).body.auth.client_token;
+
+  t.equal((await replica.call('GET', 'sys/key-status', { token })).status, 200, 'allowed by reader');
+  t.equal((await replica.call('GET', 'sys/policies/acl/reader', { token })).status, 200);
+  t.equal((await replica.call('PUT', 'sys/policies/acl/reader', { token, body: { policy: '{}' } })).status, 403, 'read is not update');
+  t.equal((await replica.call('POST', 'sys/rotate', { token })).status, 403, 'deny by default');
+
+  // Another policy of the same token denies the same path: deny wins, on the other replica too.
+  await tr.call('PUT', 'sys/policies/acl/blocker', { body: { policy: 'path "sys/key-status" { capabilities = ["deny"] }' } });
+  t.equal((await replica.call('GET', 'sys/key-status', { token })).status, 403, 'deny wins');
+  t.equal((await tr.call('GET', 'sys/key-status', { token })).status, 403);
+
+  await replica.call('DELETE', 'sys/policies/acl/blocker');
+  t.equal((await tr.call('GET', 'sys/key-status', { token })).status, 200, 'deleting the deny restores access everywhere');
+});
+
+t.test('policies in dev mode (in-process stores)', async (t) => {
+  const tr = await testRuntime(t, { devMode: true });
+  await tr.call('PUT', 'sys/policy/reader', { body: { policy: 'path "sys/key-status" { capabilities = ["read"] }' } });
+  const token = (await tr.call('POST', 'auth/token/create', { body: { policies: ['reader'] } })).body.auth.client_token;
+  t.equal((await tr.call('GET', 'sys/key-status', { token })).status, 200);
+  await tr.call('PUT', 'sys/policy/reader', { body: { policy: 'path "sys/key-status" { capabilities = ["deny"] }' } });
+  t.equal((await tr.call('GET', 'sys/key-status', { token })).status, 403);
+});

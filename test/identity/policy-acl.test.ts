@@ -1,0 +1,101 @@
+import t from 'tap';
+import { Acl, morePrecise } from '../../src/auth/policy-acl.js';
+import { parsePolicy } from '../../src/auth/policy-parse.js';
+
+const acl = (...texts: string[]) => new Acl(texts.map(parsePolicy));
+
+t.test('deny by default, exact paths, * suffix glob, + one segment', async (t) => {
+  const a = acl(JSON.stringify({
+    path: {
+      'database/creds/app-*': { capabilities: ['read'] },
+      'secret/+/config': { capabilities: ['read', 'list'] },
+      'sys/leases/lookup': { capabilities: ['update'] },
+    },
+  }));
+  t.ok(a.allows('database/creds/app-orders', ['read']));
+  t.ok(a.allows('database/creds/app-', ['read']));
+  t.notOk(a.allows('database/creds/other', ['read']), 'glob does not match a different prefix');
+  t.notOk(a.allows('database/creds/app-orders', ['update']), 'capability not granted');
+  t.ok(a.allows('secret/team1/config', ['list']));
+  t.notOk(a.allows('secret/team1/sub/config', ['read']), '+ is exactly one segment');
+  t.notOk(a.allows('secret//config', ['read']), '+ needs a non-empty segment');
+  t.ok(a.allows('sys/leases/lookup', ['update']));
+  t.notOk(a.allows('sys/leases/lookup/x', ['update']), 'exact path is exact');
+  t.notOk(a.allows('anything/else', ['read']), 'deny by default');
+  t.notOk(acl('{}').allows('x', ['read']));
+});
+
+t.test('deny wins over allow for the same path in any policy', async (t) => {
+  const allow = JSON.stringify({ path: { 'secret/*': { capabilities: ['read', 'update'] } } });
+  const deny = JSON.stringify({ path: { 'secret/*': { capabilities: ['deny'] } } });
+  t.ok(acl(allow).allows('secret/a', ['read']));
+  t.notOk(acl(allow, deny).allows('secret/a', ['read']));
+  t.notOk(acl(deny, allow).allows('secret/a', ['update']), 'order of policies does not matter');
+  t.same(acl(deny, allow).capabilities('secret/a'), ['deny']);
+});
+
+t.test('the most specific path wins', async (t) => {
+  const a = acl(JSON.stringify({
+    path: {
+      'secret/*': { capabilities: ['read'] },
+      'secret/admin/*': { capabilities: ['deny'] },
+      'secret/admin/public': { capabilities: ['read'] },
+      'secret/+/special': { capabilities: ['update'] },
+    },
+  }));
+  t.ok(a.allows('secret/app/x', ['read']));
+  t.notOk(a.allows('secret/admin/x', ['read']), 'a more specific deny overrides a broader allow');
+  t.ok(a.allows('secret/admin/public', ['read']), 'an exact path beats a glob');
+  t.ok(a.allows('secret/app/special', ['update']), '+ at a later position beats an earlier *');
+  t.notOk(a.allows('secret/app/special', ['read']));
+  t.ok(morePrecise('a/b/*', 'a/*'));
+  t.ok(morePrecise('a/b', 'a/b*'), 'no trailing * beats trailing *');
+  t.ok(morePrecise('a/+/c', 'a/+/+'), 'fewer + wins');
+  t.ok(morePrecise('a/bc*', 'a/b*'), 'first wildcard later wins');
+});
+
+t.test('HCL policies: the common form, comments, legacy policy = "read"', async (t) => {
+  const rules = parsePolicy(`
+    # app policy
+    path "database/creds/app" {
+      capabilities = ["read"] // trailing comment
+    }
+    /* block comment */
+    path "sys/leases/renew" { capabilities = ["update", "create"] }
+    path "kv/*" { policy = "read" }
+  `);
+  t.same(rules, {
+    'database/creds/app': ['read'],
+    'sys/leases/renew': ['update', 'create'],
+    'kv/*': ['read', 'list'],
+  });
+  t.throws(() => parsePolicy('path "x" { capabilities = ["read", "fly"] }'), /unknown capability "fly"/);
+  t.throws(() => parsePolicy('path "x" { allowed_parameters = { a = [] } }'), /not supported/);
+  t.throws(() => parsePolicy('path "x" { capabilities = ["read"]'), /expected "}"/);
+  t.throws(() => parsePolicy('path "a*b" { capabilities = ["read"] }'), /only allowed at the end/);
+  t.throws(() => parsePolicy('{"path": 3'), /neither valid JSON nor HCL/);
+  t.throws(() => parsePolicy('{"paths": {}}'), /unsupported policy field "paths"/);
+});
+
+t.test('a check against 1,000 policy paths gives the right decision', async (t) => {
+  const paths: Record<string, { capabilities: string[] }> = {};
+  for (let i = 0; i < 1000; i++) {
+    const kind = i % 4;
+    if (kind === 0) paths[`database/creds/app-${i}`] = { capabilities: ['read'] };
+    else if (kind === 1) paths[`secret/team-${i}/*`] = { capabilities: ['read', 'list'] };
+    else if (kind === 2) paths[`kv/+/team-${i}/config`] = { capabilities: ['update'] };
+    else paths[`secret/team-${i - 2}/private/*`] = { capabilities: ['deny'] };
+  }
+  const a = acl(JSON.stringify({ path: paths }));
+  t.ok(a.allows('database/creds/app-400', ['read']));
+  t.notOk(a.allows('database/creds/app-401', ['read']));
+  t.ok(a.allows('secret/team-997/anything/deep', ['list']));
+  t.notOk(a.allows('secret/team-997/private/key', ['read']), 'deeper deny among 1,000 paths');
+  t.ok(a.allows('kv/eu/team-998/config', ['update']));
+  t.notOk(a.allows('kv/eu/x/team-998/config', ['update']));
+  t.notOk(a.allows('nothing/here', ['read']));
+  // The decision for many lookups stays the same (the matcher is stateless once built).
+  let allowed = 0;
+  for (let i = 0; i < 1000; i++) if (a.allows(`database/creds/app-${i}`, ['read'])) allowed++;
+  t.equal(allowed, 250);
+});

@@ -1,0 +1,59 @@
+import t, { type Test } from 'tap';
+import { connectRedis } from '../../src/redis/client.js';
+import { RedisKeys } from '../../src/redis/keys.js';
+import { MemoryTokenStore } from '../../src/auth/token-store-memory.js';
+import { RedisTokenStore } from '../../src/auth/token-store-redis.js';
+import type { TokenRecord, TokenStore } from '../../src/auth/token-store.js';
+import { redisPrefix, sharedRedis } from '../helpers/context.js';
+
+// The same contract for the Redis store (server mode) and the in-process one (`lessor dev`).
+const rec = (id: string, parent = '', numUses = 0): TokenRecord => ({
+  id, accessor: `acc-${id}`, policies: ['default'], parent, ancestors: parent ? [parent] : [], meta: {}, displayName: 'token',
+  entityName: 'x', path: 'auth/token/create', creationTime: 1000, creationTtl: 60, explicitMaxTtl: 0, maxExpireTime: 0,
+  renewable: true, numUses, boundCidrs: [],
+});
+
+async function contract(t: Test, store: TokenStore) {
+  // Real time: Redis garbage-collects keys by wall clock, well after expiry.
+  const now = Date.now();
+  t.ok(await store.create(rec('p'), now + 60_000, now));
+  t.ok(await store.create(rec('c1', 'p'), now + 60_000, now), 'child of a live parent');
+  t.notOk(await store.create(rec('orphaned', 'missing'), now + 60_000, now), 'refused under a missing parent');
+  t.same((await store.get('p'))!.record.accessor, 'acc-p');
+  t.equal(await store.idByAccessor('acc-c1'), 'c1');
+  t.same(await store.children('p'), ['c1']);
+
+  t.ok(await store.renew('p', now + 120_000, now));
+  t.equal((await store.get('p'))!.expireTime, now + 120_000);
+  t.notOk(await store.renew('p', now + 200_000, now + 130_000), 'an expired token cannot be renewed');
+  t.notOk(await store.create(rec('late', 'p'), now + 1, now + 130_000), 'nor have children');
+
+  t.same(await store.expired(now + 61_000, 10), ['c1']);
+  t.same((await store.expired(now + 121_000, 10)).sort(), ['c1', 'p']);
+
+  t.ok(await store.create(rec('once', '', 2), 0, now));
+  t.same(await store.use('once', now), { ok: true, last: false, usesLeft: 1 });
+  t.same(await store.use('once', now), { ok: true, last: true, usesLeft: 0 });
+  t.same(await store.use('once', now), { ok: false });
+
+  t.ok(await store.create(rec('race', '', 1), 0, now));
+  const results = await Promise.all(Array.from({ length: 20 }, () => store.use('race', now)));
+  t.equal(results.filter((r) => r.ok).length, 1, 'twenty racing uses of a one-use token: exactly one wins');
+
+  const removed = await store.remove('c1');
+  t.equal(removed?.id, 'c1');
+  t.equal(await store.remove('c1'), undefined, 'removal is idempotent');
+  t.same(await store.children('p'), []);
+  t.equal(await store.idByAccessor('acc-c1'), undefined);
+  await store.dropChildren('p');
+}
+
+t.test('Redis token store', async (t) => {
+  const redis = await connectRedis((await sharedRedis()).url);
+  t.teardown(() => redis.quit());
+  await contract(t, new RedisTokenStore(redis, new RedisKeys(redisPrefix(t).replace(/:$/, ''))));
+});
+
+t.test('in-process token store', async (t) => {
+  await contract(t, new MemoryTokenStore());
+});
