@@ -54,6 +54,10 @@ function isSync(req: FastifyRequest): boolean {
 export function sysLeaseRoutes(leases: LeaseService) {
   return async (app: FastifyInstance) => {
     const write = ['POST', 'PUT'] as ('POST' | 'PUT')[];
+    // An empty body is no fields (hvac and node-vault send none on prefix paths), not an error.
+    app.addHook('preValidation', async (req) => {
+      if (req.body === null || req.body === undefined) req.body = {};
+    });
 
     for (const base of ['/v1/sys/leases/renew', '/v1/sys/renew']) {
       for (const [url, required] of [[base, true], [`${base}/*`, false]] as const) {
