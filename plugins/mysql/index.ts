@@ -7,7 +7,7 @@ import {
   type DatabaseConfig, type DatabaseRole,
 } from '../sdk/database.js';
 import { SqlEngine, type SqlEngineSpec } from '../sdk/sql-engine.js';
-// STATIC-ROLES-IMPORT
+import { staticRoleRoutes, runStaticRoleJob } from '../sdk/static-roles.js';
 import type { EnginePlugin } from '../sdk/types.js';
 import { MysqlBackend, mysqlDialect } from './backend.js';
 
@@ -51,8 +51,8 @@ const plugin: EnginePlugin<DatabaseConfig, DatabaseRole> = {
   readableConfigFields: DATABASE_READABLE_FIELDS,
   roleTtl: databaseRoleTtl,
   create: () => new SqlEngine(mysqlSpec),
-  // routes
-  // runJob
+  routes: staticRoleRoutes,
+  runJob: runStaticRoleJob,
 };
 
 export default plugin;

@@ -9,7 +9,7 @@ import { passwordPolicySchema, type PasswordPolicy } from './password-policy.js'
 type Statements = string | string[];
 
 export interface DatabaseConfig {
-  plugin_name: string;
+  plugin_name?: string;
   /** May hold {{username}} and {{password}}, filled from the fields below (URL-encoded). */
   connection_url: string;
   username?: string;
@@ -61,7 +61,8 @@ export function databaseConfigSchema(pluginNames: string[]) {
   return {
     type: 'object',
     additionalProperties: false,
-    required: ['plugin_name', 'connection_url'],
+    // plugin_name picks the plugin; the core removes it before this schema sees the config.
+    required: ['connection_url'],
     properties: {
       plugin_name: { type: 'string', enum: pluginNames },
       connection_url: { type: 'string', minLength: 1, maxLength: 4096 },

@@ -49,8 +49,6 @@ interface PendingRoot {
   at: number;
 }
 
-const PENDING_TTL_MS = 30 * 24 * 3600 * 1000;
-
 /** Where a half-finished rotate-root keeps the new password: per target and admin user. */
 export function pendingRootKey(config: DatabaseConfig): string {
   const id = createHash('sha256').update(`${config.connection_url}\n${config.username ?? ''}`).digest('hex').slice(0, 24);
@@ -106,7 +104,9 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
     this.config = config;
     await this.backend?.close();
     this.backend = this.openBackend(config, ctx);
-    const pending = await ctx.state.get<PendingRoot>(pendingRootKey(config));
+    // Only a pending password that differs from the config's can be an unfinished rotation.
+    let pending = await ctx.state.get<PendingRoot>(pendingRootKey(config));
+    if (pending && (await ctx.open(pending.sealed)).toString('utf8') === config.password) pending = undefined;
     if (req.verifyConnection || pending) {
       try {
         await this.guard([], () => this.db.verify());
@@ -218,7 +218,8 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
     }
     const password = generatePassword(config.password_policy);
     const key = pendingRootKey(config);
-    await ctx.state.set(key, { sealed: await ctx.seal(Buffer.from(password, 'utf8')), at: ctx.now() } satisfies PendingRoot, PENDING_TTL_MS);
+    // Kept without expiry: a replica whose stored config is stale must find it whenever it starts.
+    await ctx.state.set(key, { sealed: await ctx.seal(Buffer.from(password, 'utf8')), at: ctx.now() } satisfies PendingRoot);
     await this.guard([password], () => this.db.changeOwnPassword(password));
     const next: DatabaseConfig = { ...config, password };
     const backend = this.openBackend(next, ctx);
