@@ -13,6 +13,10 @@ import { MemoryPolicyVersion, PolicyStore, RedisPolicyVersion } from './policy-s
 import { MemoryTokenStore } from './token-store-memory.js';
 import { RedisTokenStore } from './token-store-redis.js';
 import { newToken, TokenService } from './tokens.js';
+import { installKey } from '../crypto/install-keys.js';
+import { AppRoleService } from './approle/service.js';
+import { MemorySecretIdStore, RedisSecretIdStore } from './approle/secret-ids.js';
+import { authAppRoleRoutes } from '../http/routes/auth-approle.js';
 
 /**
  * Builds identity (token store, policies, access control, auth routes) for the runtime.
@@ -48,6 +52,14 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
   const tokens = new TokenService(store, log, deps.now);
   const policies = new PolicyStore(sql, redis ? new RedisPolicyVersion(redis, keys) : new MemoryPolicyVersion());
   const access = new TokenAccessControl(tokens, policies);
+  const now = deps.now ?? Date.now;
+  const approle = new AppRoleService(
+    sql,
+    redis ? new RedisSecretIdStore(redis, keys) : new MemorySecretIdStore(),
+    tokens,
+    await installKey(sql, deps.sealer, 'approle-secret-id-hmac'),
+    log,
+  );
 
   let rootTokenNotice: string | undefined;
   if (config.rootToken) {
@@ -87,7 +99,7 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     tokens,
     policies,
     access,
-    modules: [hooks, authTokenRoutes(tokens), sysPolicyRoutes(policies)],
+    modules: [hooks, authTokenRoutes(tokens), sysPolicyRoutes(policies), authAppRoleRoutes(approle, now)],
     rootTokenNotice,
     start() {
       if (timer) return;

@@ -1,0 +1,212 @@
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { SqlStore } from '../../db/sql-store.js';
+import { badRequest, notFound, permissionDenied } from '../../errors.js';
+import { ipAllowed } from '../cidr.js';
+import { DEFAULT_TOKEN_SETTINGS, loginIssue, mergeTokenSettings, tokenSettingsView, cidrList, type TokenSettings } from '../token-settings.js';
+import type { Issued, TokenService } from '../tokens.js';
+import { parseDuration } from '../../../plugins/sdk/duration.js';
+import type { SecretIdStore } from './secret-ids.js';
+
+/**
+ * AppRole: a machine proves itself with a role ID (not secret, often baked into config) and a
+ * secret ID (256 random bits, delivered separately, used a limited number of times). Secret
+ * IDs are stored only as HMAC-SHA256 under a sealed per-install key: a slow hash adds nothing
+ * to 256 random bits and would cap logins at the hash rate.
+ */
+export interface AppRoleSettings {
+  roleId: string;
+  bindSecretId: boolean;
+  secretIdNumUses: number;
+  secretIdTtl: number;
+  secretIdBoundCidrs: string[];
+  token: TokenSettings;
+}
+
+const NAME_RE = /^[\w.-]{1,128}$/;
+
+export class AppRoleService {
+  constructor(
+    private readonly sql: SqlStore,
+    private readonly secretIds: SecretIdStore,
+    private readonly tokens: TokenService,
+    private readonly hmacKey: Buffer,
+    private readonly log: Logger,
+  ) {}
+
+  private hash(role: string, secretId: string): string {
+    return createHmac('sha256', this.hmacKey).update(`${role}\0${secretId}`).digest('hex');
+  }
+
+  private async find(name: string): Promise<AppRoleSettings | undefined> {
+    const { rows } = await this.sql.query<{ settings: AppRoleSettings | string; role_id: string }>(
+      'SELECT role_id, settings FROM approle_roles WHERE name = $1',
+      [name.toLowerCase()],
+    );
+    if (!rows[0]) return undefined;
+    const s = typeof rows[0].settings === 'string' ? (JSON.parse(rows[0].settings) as AppRoleSettings) : rows[0].settings;
+    return { ...s, roleId: rows[0].role_id };
+  }
+
+  async get(name: string): Promise<AppRoleSettings> {
+    const role = await this.find(name);
+    if (!role) throw notFound(`no AppRole named "${name}"`);
+    return role;
+  }
+
+  async write(name: string, body: Record<string, unknown>): Promise<void> {
+    if (!NAME_RE.test(name)) throw badRequest('role name must be 1-128 letters, digits, "_", "." or "-"');
+    const prev = await this.find(name);
+    const s: AppRoleSettings = prev ?? {
+      roleId: randomUUID(),
+      bindSecretId: true,
+      secretIdNumUses: 0,
+      secretIdTtl: 0,
+      secretIdBoundCidrs: [],
+      token: DEFAULT_TOKEN_SETTINGS,
+    };
+    if (body.bind_secret_id !== undefined) s.bindSecretId = body.bind_secret_id === true;
+    if (body.secret_id_num_uses !== undefined) s.secretIdNumUses = Number(body.secret_id_num_uses);
+    if (body.secret_id_ttl !== undefined) s.secretIdTtl = seconds(body.secret_id_ttl, 'secret_id_ttl');
+    const bound = body.secret_id_bound_cidrs ?? body.bound_cidr_list; // the second is Vault's legacy name
+    if (bound !== undefined) s.secretIdBoundCidrs = cidrList(bound, 'secret_id_bound_cidrs');
+    s.token = mergeTokenSettings(body, s.token);
+    if (!s.bindSecretId && s.secretIdBoundCidrs.length === 0 && s.token.tokenBoundCidrs.length === 0) {
+      throw badRequest('bind_secret_id=false needs secret_id_bound_cidrs or token_bound_cidrs, or anyone with the role ID could log in');
+    }
+    const { roleId, ...settings } = s;
+    await this.sql.query(
+      `INSERT INTO approle_roles (name, role_id, settings) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()`,
+      [name.toLowerCase(), roleId, JSON.stringify(settings)],
+    );
+  }
+
+  view(s: AppRoleSettings) {
+    return {
+      bind_secret_id: s.bindSecretId,
+      secret_id_num_uses: s.secretIdNumUses,
+      secret_id_ttl: s.secretIdTtl,
+      secret_id_bound_cidrs: s.secretIdBoundCidrs,
+      local_secret_ids: false,
+      ...tokenSettingsView(s.token),
+    };
+  }
+
+  async list(): Promise<string[]> {
+    const { rows } = await this.sql.query<{ name: string }>('SELECT name FROM approle_roles ORDER BY name');
+    return rows.map((r) => r.name);
+  }
+
+  async delete(name: string): Promise<void> {
+    const n = name.toLowerCase();
+    for (const accessor of await this.secretIds.accessors(n)) {
+      const hash = await this.secretIds.hashByAccessor(accessor);
+      if (hash) await this.secretIds.remove(hash);
+    }
+    await this.sql.query('DELETE FROM approle_roles WHERE name = $1', [n]);
+  }
+
+  async setRoleId(name: string, roleId: string): Promise<void> {
+    await this.get(name);
+    try {
+      await this.sql.query('UPDATE approle_roles SET role_id = $2, updated_at = now() WHERE name = $1', [name.toLowerCase(), roleId]);
+    } catch {
+      throw badRequest('role_id is already in use');
+    }
+  }
+
+  /** A new secret ID, returned this once. */
+  async newSecretId(name: string, body: { metadata?: unknown; cidr_list?: unknown; ttl?: unknown; num_uses?: number }, now: number) {
+    const role = await this.get(name);
+    const n = name.toLowerCase();
+    const secretId = randomBytes(32).toString('base64url');
+    const ttl = body.ttl !== undefined ? seconds(body.ttl, 'ttl') : role.secretIdTtl;
+    const numUses = body.num_uses ?? role.secretIdNumUses;
+    const accessor = randomUUID();
+    await this.secretIds.put(this.hash(n, secretId), {
+      role: n,
+      accessor,
+      numUses,
+      cidrs: cidrList(body.cidr_list, 'cidr_list'),
+      metadata: parseMetadata(body.metadata),
+      creationTime: now,
+      expireTime: ttl > 0 ? now + ttl * 1000 : 0,
+    });
+    this.log.info({ role: n, secretIdAccessor: accessor }, 'approle secret id issued');
+    return { secret_id: secretId, secret_id_accessor: accessor, secret_id_ttl: ttl, secret_id_num_uses: numUses };
+  }
+
+  async accessors(name: string): Promise<string[]> {
+    await this.get(name);
+    return this.secretIds.accessors(name.toLowerCase());
+  }
+
+  async lookup(name: string, by: { secretId?: string; accessor?: string }) {
+    const n = name.toLowerCase();
+    const hash = by.secretId !== undefined ? this.hash(n, by.secretId) : await this.secretIds.hashByAccessor(by.accessor ?? '');
+    const rec = hash ? await this.secretIds.get(hash) : undefined;
+    if (!rec || rec.role !== n) return undefined;
+    return {
+      hash: hash!,
+      data: {
+        secret_id_accessor: rec.accessor,
+        secret_id_num_uses: rec.numUses === 0 ? 0 : rec.usesLeft,
+        secret_id_ttl: rec.expireTime ? Math.round((rec.expireTime - rec.creationTime) / 1000) : 0,
+        creation_time: new Date(rec.creationTime).toISOString(),
+        expiration_time: rec.expireTime ? new Date(rec.expireTime).toISOString() : '0001-01-01T00:00:00Z',
+        last_updated_time: new Date(rec.creationTime).toISOString(),
+        metadata: rec.metadata,
+        cidr_list: rec.cidrs,
+        token_bound_cidrs: [],
+      },
+    };
+  }
+
+  async destroy(name: string, by: { secretId?: string; accessor?: string }): Promise<void> {
+    const found = await this.lookup(name, by);
+    if (found) await this.secretIds.remove(found.hash);
+  }
+
+  async login(roleId: string, secretId: string | undefined, ip: string, now: number): Promise<Issued> {
+    const { rows } = await this.sql.query<{ name: string }>('SELECT name FROM approle_roles WHERE role_id = $1', [roleId]);
+    const name = rows[0]?.name;
+    const role = name ? await this.find(name) : undefined;
+    if (!name || !role) throw permissionDenied('invalid role ID or secret ID');
+    if (!ipAllowed(ip, role.secretIdBoundCidrs)) throw permissionDenied('source address not allowed for this role');
+    const meta: Record<string, string> = { role_name: name };
+    if (role.bindSecretId) {
+      if (!secretId) throw permissionDenied('missing secret_id');
+      const hash = this.hash(name, secretId);
+      const rec = await this.secretIds.get(hash);
+      if (!rec || rec.role !== name || (rec.expireTime > 0 && rec.expireTime <= now)) throw permissionDenied('invalid role ID or secret ID');
+      if (!ipAllowed(ip, rec.cidrs)) throw permissionDenied('source address not allowed for this secret ID');
+      if (!(await this.secretIds.consume(hash, rec.accessor, name, now))) throw permissionDenied('invalid role ID or secret ID');
+      Object.assign(meta, rec.metadata, { role_name: name });
+    }
+    return this.tokens.issue(loginIssue(role.token, { displayName: 'approle', entityName: name, path: 'auth/approle/login', meta }));
+  }
+}
+
+function seconds(v: unknown, field: string): number {
+  try {
+    return parseDuration(v, field);
+  } catch (err) {
+    throw badRequest((err as Error).message);
+  }
+}
+
+/** Vault takes secret-ID metadata as a JSON string of a string map; an object is accepted too. */
+function parseMetadata(v: unknown): Record<string, string> {
+  if (v === undefined || v === null || v === '') return {};
+  let obj = v;
+  if (typeof v === 'string') {
+    try {
+      obj = JSON.parse(v);
+    } catch {
+      throw badRequest('metadata must be a JSON object of strings');
+    }
+  }
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('metadata must be a JSON object of strings');
+  return Object.fromEntries(Object.entries(obj).map(([k, val]) => [k, String(val)]));
+}
