@@ -107,7 +107,10 @@ export class RotatingPgPool extends EventEmitter<PoolOwnerEvents> {
 
   private makePool(cred: Credential<DbCreds>): pg.Pool {
     if (!cred.data?.username) throw new Error(`${this.lease.path}: answer has no username`);
-    const pool = new pg.Pool({ ...this.opts.pool, user: cred.data.username, password: cred.data.password });
+    const { username: user, password } = cred.data;
+    const base = { ...this.opts.pool, user, password };
+    if (base.connectionString) base.connectionString = withCredentials(base.connectionString, user, password);
+    const pool = new pg.Pool(base);
     // pg emits idle-client errors here; without a listener they would crash the process.
     pool.on('error', (err) => { if (this.listenerCount('error') > 0) this.emit('error', err); });
     return pool;
@@ -137,6 +140,20 @@ export class RotatingPgPool extends EventEmitter<PoolOwnerEvents> {
       this.emit('leaseError', err as Error);
     }
   }
+}
+
+/**
+ * pg lets everything parsed from a connection string override the user/password fields (even
+ * an absent user, as ''), so lessor's credentials go into the string itself, as query
+ * parameters — they work for host and socket URLs alike — and any userinfo is dropped.
+ */
+function withCredentials(connectionString: string, user: string, password: string): string {
+  const u = new URL(connectionString);
+  u.username = '';
+  u.password = '';
+  u.searchParams.set('user', user);
+  u.searchParams.set('password', password);
+  return u.toString();
 }
 
 export function createPgPool(opts: PgPoolOptions): RotatingPgPool {
