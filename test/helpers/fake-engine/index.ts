@@ -34,7 +34,7 @@ class FakeEngine implements SecretsEngine<FakeConfig, FakeRole> {
 
   async initialize(req: { config: FakeConfig; verifyConnection: boolean }): Promise<{ config: FakeConfig }> {
     this.config = req.config;
-    this.pool = new pg.Pool({ connectionString: req.config.connection_url, max: 4 });
+    this.pool = new pg.Pool({ connectionString: req.config.connection_url, max: 8 });
     this.pool.on('error', () => {});
     if (req.verifyConnection) {
       try {
