@@ -39,13 +39,15 @@ t.test('file stays valid across three rotations; one HUP per change', async (t) 
   let connections = 0;
   let retried = 0;
   const doubleFailures: string[] = [];
+  const retryReasons: string[] = [];
   const deadline = Date.now() + 90_000;
   while (users.size < 4 && Date.now() < deadline) {
     let creds = parseEnvFile(await readFile(file, 'utf8'));
     try {
       await env.query(creds.USERNAME, creds.PASSWORD);
-    } catch {
+    } catch (err) {
       retried++;
+      retryReasons.push(`${creds.USERNAME}: ${(err as Error).message}`);
       creds = parseEnvFile(await readFile(file, 'utf8'));
       try {
         await env.query(creds.USERNAME, creds.PASSWORD);
@@ -60,6 +62,7 @@ t.test('file stays valid across three rotations; one HUP per change', async (t) 
   t.equal(users.size, 4, 'initial credentials and three rotations');
   t.same(doubleFailures, [], 'no connection failed twice in a row');
   t.comment(`${connections} connections, ${retried} needed their one retry`);
+  for (const r of retryReasons) t.comment(`retried after: ${r}`);
 
   agent.child.kill('SIGTERM');
   const { code } = await agent.exited;
