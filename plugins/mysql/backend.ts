@@ -23,7 +23,15 @@ export const mysqlDialect: SqlDialect = {
   dollarQuotes: false,
 };
 
-type Flavor = 'mariadb' | 'mysql';
+/** mariadb-old: before 10.2, which has no ALTER USER. */
+type Flavor = 'mariadb' | 'mariadb-old' | 'mysql';
+
+export function flavorOf(version: string): Flavor {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!/mariadb/i.test(version)) return 'mysql';
+  const [major, minor] = m ? [Number(m[1]), Number(m[2])] : [99, 0];
+  return major > 10 || (major === 10 && minor >= 2) ? 'mariadb' : 'mariadb-old';
+}
 
 function tlsOptions(config: DatabaseConfig): ConnectionOptions | undefined {
   if (!config.tls_ca && !config.tls_certificate_key && !config.tls_skip_verify && !config.tls_server_name) return undefined;
@@ -110,7 +118,7 @@ export class MysqlBackend implements SqlBackend {
   private serverFlavor(): Promise<Flavor> {
     this.flavor ??= this.withConn('other', async (c) => {
       const [rows] = await c.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
-      return /mariadb/i.test(String(rows[0]?.v)) ? 'mariadb' : 'mysql';
+      return flavorOf(String(rows[0]?.v));
     }).catch((err) => {
       this.flavor = undefined;
       throw err;
@@ -191,7 +199,8 @@ export class MysqlBackend implements SqlBackend {
     const flavor = await this.serverFlavor();
     await this.withConn('other', async (c) => {
       for (const host of hosts) {
-        if (flavor === 'mariadb') await c.query('SET PASSWORD FOR ?@? = PASSWORD(?)', [username, host, password]);
+        // ALTER USER needs only CREATE USER; SET PASSWORD FOR needs UPDATE on the mysql schema.
+        if (flavor === 'mariadb-old') await c.query('SET PASSWORD FOR ?@? = PASSWORD(?)', [username, host, password]);
         else await c.query('ALTER USER ?@? IDENTIFIED BY ?', [username, host, password]);
       }
     });
@@ -216,7 +225,8 @@ export class MysqlBackend implements SqlBackend {
   async changeOwnPassword(password: string): Promise<void> {
     const flavor = await this.serverFlavor();
     await this.withConn('other', (c) =>
-      flavor === 'mariadb'
+      // MySQL 8 removed PASSWORD(); every MariaDB has SET PASSWORD for the current user.
+      flavor !== 'mysql'
         ? c.query('SET PASSWORD = PASSWORD(?)', [password])
         : c.query('ALTER USER CURRENT_USER() IDENTIFIED BY ?', [password]));
   }
