@@ -17,6 +17,9 @@ import { installKey } from '../crypto/install-keys.js';
 import { AppRoleService } from './approle/service.js';
 import { MemorySecretIdStore, RedisSecretIdStore } from './approle/secret-ids.js';
 import { authAppRoleRoutes } from '../http/routes/auth-approle.js';
+import { authJwtRoutes } from '../http/routes/auth-jwt.js';
+import { JwtSettingsRepo } from './jwt/settings.js';
+import { JwtVerifier } from './jwt/verify.js';
 
 /**
  * Builds identity (token store, policies, access control, auth routes) for the runtime.
@@ -99,7 +102,10 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     tokens,
     policies,
     access,
-    modules: [hooks, authTokenRoutes(tokens), sysPolicyRoutes(policies), authAppRoleRoutes(approle, now)],
+    modules: [
+      hooks, authTokenRoutes(tokens), sysPolicyRoutes(policies), authAppRoleRoutes(approle, now),
+      authJwtRoutes(new JwtSettingsRepo(sql), new JwtVerifier(), tokens),
+    ],
     rootTokenNotice,
     start() {
       if (timer) return;
