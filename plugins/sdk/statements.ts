@@ -6,9 +6,10 @@
  * `'{{password}}'`. Templates written for Vault must keep working, so the renderer looks at
  * where each placeholder sits: inside '…' it escapes for a string literal, inside "…" or `…`
  * for a quoted identifier (or a MySQL double-quoted string), and bare it emits a fully quoted
- * value. A value that cannot be made safe where it stands (inside a comment, or a dollar-quoted
- * body when the value is not plain) is refused. Generated names and passwords use safe alphabets
- * anyway; this is the layer that holds when something upstream changes.
+ * value. A value that cannot be made safe where it stands (a dollar-quoted body when the value
+ * is not plain) is refused; inside comments placeholders stay as text. Generated names and
+ * passwords use safe alphabets anyway; this is the layer that holds when something upstream
+ * changes.
  */
 import { configError } from './errors.js';
 
@@ -58,7 +59,8 @@ function walk(
   while (i < src.length) {
     const c = src[i];
     const rest = src.slice(i);
-    const ph = /^\{\{\s*([A-Za-z_]+)\s*\}\}/.exec(rest);
+    // Inside a comment a placeholder stays text: no value (least of all a password) goes there.
+    const ph = state === 'line' || state === 'block' ? null : /^\{\{\s*([A-Za-z_]+)\s*\}\}/.exec(rest);
     if (ph) {
       onPlaceholder(ph[1], state);
       i += ph[0].length;
@@ -154,7 +156,7 @@ export function renderStatement(template: string, values: Record<string, string>
           out += value;
           break;
         default:
-          throw configError(`{{${name}}} inside a comment`);
+          throw configError(`{{${name}}} cannot be used here`);
       }
     },
     () => (out += ';'),
