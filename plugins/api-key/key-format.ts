@@ -8,7 +8,8 @@
  * - secret: 32 random bytes (256 bits) as exactly 43 base62 characters (62^43 > 2^256).
  * - checksum: CRC32 of everything before it, as 6 base62 characters (62^6 > 2^32), GitHub's
  *   scheme: a mistyped or truncated key is rejected offline, without touching the store, and
- *   scanners can tell a real key from a random string of the same shape.
+ *   scanners can tell a real key from a random string of the same shape. CRC32 detects every
+ *   error burst of up to 32 bits, so any single-character change (8 bits) is always caught.
  *
  * base62 rather than base64url: no `_` or `-` inside the parts, so the key splits on `_`
  * unambiguously, survives a double-click selection, and needs no URL escaping.

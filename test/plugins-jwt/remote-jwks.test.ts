@@ -19,6 +19,10 @@ t.test('a token verifies against the remote JWKS and carries the promised claims
   t.equal(payload.exp! - payload.iat!, 600, 'exp is the lease TTL');
   t.ok(payload.iat! <= Date.now() / 1000 + 1);
 
+  const renew = await s.tr.call('PUT', 'sys/leases/renew', { body: { lease_id, increment: 3600 } });
+  t.match(renew.body, { renewable: false, lease_duration: Number }, 'a signed JWT cannot be extended');
+  t.ok(renew.body.lease_duration <= 600);
+
   const res = await fetch(`${base}/v1/jwt/.well-known/jwks.json`);
   t.equal(res.status, 200, 'public: no token');
   t.match(res.headers.get('cache-control'), /^public, max-age=(3599|3600)$/, 'cacheable until the next rotation');
