@@ -26,7 +26,8 @@ export interface FakeRole {
 }
 
 export const FAKE_TABLE_SQL = `CREATE TABLE IF NOT EXISTS fake_events (
-  id bigserial PRIMARY KEY, kind text NOT NULL, credential_id text NOT NULL, lease_id text, at timestamptz NOT NULL DEFAULT now())`;
+  id bigserial PRIMARY KEY, kind text NOT NULL, credential_id text NOT NULL, lease_id text, pid integer,
+  at timestamptz NOT NULL DEFAULT now())`;
 
 class FakeEngine implements SecretsEngine<FakeConfig, FakeRole> {
   private pool?: pg.Pool;
@@ -48,7 +49,9 @@ class FakeEngine implements SecretsEngine<FakeConfig, FakeRole> {
   }
 
   private async record(kind: string, credentialId: string, leaseId?: string) {
-    await this.pool!.query('INSERT INTO fake_events (kind, credential_id, lease_id) VALUES ($1, $2, $3)', [kind, credentialId, leaseId ?? null]);
+    // pid: which process (reaper replica) did it.
+    await this.pool!.query('INSERT INTO fake_events (kind, credential_id, lease_id, pid) VALUES ($1, $2, $3, $4)',
+      [kind, credentialId, leaseId ?? null, process.pid]);
   }
 
   credentialId(req: { leaseId: string }): string {
