@@ -19,8 +19,11 @@ const leaseBody = (required: boolean, extra: Record<string, unknown> = {}) => ({
   ...(required ? { required: ['lease_id'] } : {}),
   properties: { lease_id: { type: 'string', minLength: 1, maxLength: 1024 }, ...extra },
 });
-// hvac repeats the path's prefix in the body; it is accepted and must agree.
-const prefixBody = { type: 'object', additionalProperties: false, properties: { prefix: { type: 'string' }, sync: syncField } };
+// hvac repeats the path's prefix in the body as prefix, node-vault as path_prefix; accepted, must agree.
+const prefixBody = {
+  type: 'object', additionalProperties: false,
+  properties: { prefix: { type: 'string' }, path_prefix: { type: 'string' }, sync: syncField },
+};
 
 function caller(req: FastifyRequest): Caller {
   if (!req.identity) throw permissionDenied();
@@ -39,8 +42,10 @@ function leaseIdOf(req: FastifyRequest): string {
 
 function prefixOf(req: FastifyRequest): string {
   const prefix = normalisePrefix((req.params as Record<string, string>)['*'] ?? '');
-  const sent = (req.body as { prefix?: string } | undefined)?.prefix;
-  if (sent !== undefined && normalisePrefix(sent) !== prefix) throw badRequest('prefix in the body differs from the one in the path');
+  const body = req.body as { prefix?: string; path_prefix?: string } | undefined;
+  for (const sent of [body?.prefix, body?.path_prefix]) {
+    if (sent !== undefined && normalisePrefix(sent) !== prefix) throw badRequest('prefix in the body differs from the one in the path');
+  }
   if (!prefix) throw badRequest('a prefix is required');
   return prefix;
 }
