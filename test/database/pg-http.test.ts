@@ -77,3 +77,20 @@ t.test('a broken creation statement: 400 with the database message, no user, no 
   t.equal(left.rows[0].n, 0, 'no user left');
   t.same(await tr.rt.leases.store.listPrefix('database/'), [], 'no lease left');
 });
+
+t.test('hostile names over HTTP: refused at the path, or made safe in the username', async (t) => {
+  const { tr, fx } = await pgHttp(t);
+  for (const name of ['x"y', "o'brien", 'a;b', 'Δ']) {
+    const res = await tr.call('POST', `database/roles/${encodeURIComponent(name)}`, { body: fx.groupRole });
+    t.equal(res.status, 400, `role name ${JSON.stringify(name)} refused`);
+  }
+  const policy = { path: { 'database/creds/*': { capabilities: ['read'] } } };
+  t.equal((await tr.call('PUT', 'sys/policies/acl/creds', { body: { policy: JSON.stringify(policy) } })).status, 204);
+  const tok = await tr.call('POST', 'auth/token/create', { body: { policies: ['creds'], display_name: `evil"; DROP ROLE "${fx.admin}"; -- Δ` } });
+  t.equal(tok.status, 200);
+  const c = await tr.call('GET', 'database/creds/reader', { token: tok.body.auth.client_token });
+  t.equal(c.status, 200);
+  t.match(c.body.data.username, /^v?[a-zA-Z0-9_.-]+$/);
+  t.ok(await fx.canSelect(c.body.data.username, c.body.data.password), 'works');
+  t.ok(await fx.roleExists(fx.admin), 'admin untouched');
+});
