@@ -20,6 +20,9 @@ import { authAppRoleRoutes } from '../http/routes/auth-approle.js';
 import { authJwtRoutes } from '../http/routes/auth-jwt.js';
 import { JwtSettingsRepo } from './jwt/settings.js';
 import { JwtVerifier } from './jwt/verify.js';
+import { authUserpassRoutes } from '../http/routes/auth-userpass.js';
+import { UserpassService } from './userpass/service.js';
+import { MemoryLoginLimiter, RedisLoginLimiter } from './userpass/rate-limit.js';
 
 /**
  * Builds identity (token store, policies, access control, auth routes) for the runtime.
@@ -105,6 +108,7 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     modules: [
       hooks, authTokenRoutes(tokens), sysPolicyRoutes(policies), authAppRoleRoutes(approle, now),
       authJwtRoutes(new JwtSettingsRepo(sql), new JwtVerifier(), tokens),
+      authUserpassRoutes(new UserpassService(sql, tokens, redis ? new RedisLoginLimiter(redis, keys) : new MemoryLoginLimiter(), log), tokens),
     ],
     rootTokenNotice,
     start() {

@@ -1,0 +1,89 @@
+import type { Logger } from 'pino';
+import type { SqlStore } from '../../db/sql-store.js';
+import { badRequest, notFound, permissionDenied } from '../../errors.js';
+import { DEFAULT_TOKEN_SETTINGS, loginIssue, mergeTokenSettings, type TokenSettings } from '../token-settings.js';
+import type { Issued, TokenService } from '../tokens.js';
+import { checkPassword, hashPassword } from './passwords.js';
+import type { LoginLimiter } from './rate-limit.js';
+
+/** userpass: human admin logins with argon2id password hashes (see passwords.ts). */
+const NAME_RE = /^[\w.@-]{1,128}$/;
+const parse = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+
+export class UserpassService {
+  constructor(
+    private readonly sql: SqlStore,
+    private readonly tokens: TokenService,
+    private readonly limiter: LoginLimiter,
+    private readonly log: Logger,
+  ) {}
+
+  private async find(name: string): Promise<{ hash: string; settings: TokenSettings } | undefined> {
+    const { rows } = await this.sql.query<{ password_hash: string; settings: TokenSettings | string }>(
+      'SELECT password_hash, settings FROM userpass_users WHERE name = $1',
+      [name.toLowerCase()],
+    );
+    return rows[0] && { hash: rows[0].password_hash, settings: parse(rows[0].settings) };
+  }
+
+  async get(name: string): Promise<TokenSettings> {
+    const u = await this.find(name);
+    if (!u) throw notFound(`no user named "${name}"`);
+    return u.settings;
+  }
+
+  async write(name: string, body: Record<string, unknown>): Promise<void> {
+    if (!NAME_RE.test(name)) throw badRequest('username must be 1-128 letters, digits, "_", ".", "@" or "-"');
+    const prev = await this.find(name);
+    const password = body.password as string | undefined;
+    if (!prev && !password) throw badRequest('missing password');
+    const settings = mergeTokenSettings(body, prev?.settings ?? DEFAULT_TOKEN_SETTINGS);
+    const hash = password ? await hashPassword(password) : prev!.hash;
+    await this.sql.query(
+      `INSERT INTO userpass_users (name, password_hash, settings) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET password_hash = EXCLUDED.password_hash, settings = EXCLUDED.settings, updated_at = now()`,
+      [name.toLowerCase(), hash, JSON.stringify(settings)],
+    );
+  }
+
+  async setPassword(name: string, password: string): Promise<void> {
+    await this.get(name);
+    await this.sql.query('UPDATE userpass_users SET password_hash = $2, updated_at = now() WHERE name = $1', [
+      name.toLowerCase(),
+      await hashPassword(password),
+    ]);
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.sql.query('DELETE FROM userpass_users WHERE name = $1', [name.toLowerCase()]);
+  }
+
+  async list(): Promise<string[]> {
+    const { rows } = await this.sql.query<{ name: string }>('SELECT name FROM userpass_users ORDER BY name');
+    return rows.map((r) => r.name);
+  }
+
+  async login(name: string, password: string, ip: string): Promise<Issued> {
+    const user = name.toLowerCase();
+    await this.limiter.attempt(ip, user);
+    const found = await this.find(user);
+    const check = await checkPassword(found?.hash, password);
+    if (!found || !check.ok) {
+      await this.limiter.failed(user);
+      this.log.info({ ip }, 'userpass login refused');
+      throw permissionDenied('invalid username or password');
+    }
+    if (check.needsRehash) {
+      // Parameters were raised since this hash was made: upgrade it while we hold the password.
+      await this.sql.query('UPDATE userpass_users SET password_hash = $3 WHERE name = $1 AND password_hash = $2', [
+        user,
+        found.hash,
+        await hashPassword(password),
+      ]);
+      this.log.info({ user }, 'password hash upgraded to current argon2id parameters');
+    }
+    return this.tokens.issue(
+      loginIssue(found.settings, { displayName: `userpass-${user}`, entityName: user, path: `auth/userpass/login/${user}`, meta: { username: user } }),
+    );
+  }
+}

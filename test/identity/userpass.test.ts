@@ -1,0 +1,92 @@
+import t from 'tap';
+import vault from 'node-vault';
+import { hashPassword, ARGON2_PARAMS } from '../../src/auth/userpass/passwords.js';
+import { testRuntime } from '../helpers/test-runtime.js';
+
+const PASSWORD = 'correct horse battery staple';
+
+t.test('userpass end to end with node-vault; argon2id PHC hashes at the documented parameters', async (t) => {
+  const tr = await testRuntime(t);
+  await tr.call('PUT', 'sys/policies/acl/admins', { body: { policy: 'path "sys/*" { capabilities = ["read", "update", "sudo"] }' } });
+  const made = await tr.call('POST', 'auth/userpass/users/Alice', { body: { password: PASSWORD, token_policies: 'admins', token_ttl: '8h' } });
+  t.equal(made.status, 204);
+
+  const { rows } = await tr.rt.sql.query<{ password_hash: string }>('SELECT password_hash FROM userpass_users WHERE name = $1', ['alice']);
+  t.match(rows[0].password_hash, /^\$argon2id\$v=19\$m=19456,p=1,t=2\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/);
+
+  const endpoint = await tr.listen();
+  const client = vault({ endpoint });
+  const login = await client.userpassLogin({ username: 'alice', password: PASSWORD });
+  t.same(login.auth.policies, ['admins', 'default']);
+  t.equal(login.auth.lease_duration, 8 * 3600);
+  t.same(login.auth.metadata, { username: 'alice' });
+  t.equal((await client.read('sys/key-status')).data.term, 1, 'logged-in admin can use its policy');
+
+  t.same((await tr.call('GET', 'auth/userpass/users/alice')).body.data.token_policies, ['admins']);
+  t.notOk(JSON.stringify((await tr.call('GET', 'auth/userpass/users/alice')).body).includes('argon2'), 'the hash is never returned');
+  t.same((await tr.call('LIST', 'auth/userpass/users')).body.data.keys, ['alice']);
+  t.equal((await tr.call('POST', 'auth/userpass/users/bob', { body: { password: 'short' } })).status, 400, 'too-short password');
+
+  await tr.call('POST', 'auth/userpass/users/alice/password', { body: { password: 'a whole new password' } });
+  t.equal((await tr.call('POST', 'auth/userpass/login/alice', { token: null, body: { password: PASSWORD } })).status, 403, 'old password gone');
+  t.equal((await tr.call('POST', 'auth/userpass/login/alice', { token: null, body: { password: 'a whole new password' } })).status, 200);
+  await tr.call('DELETE', 'auth/userpass/users/alice');
+  t.equal((await tr.call('POST', 'auth/userpass/login/alice', { token: null, body: { password: 'a whole new password' } })).status, 403);
+});
+
+t.test('unknown users and wrong passwords look the same, and both pay for a hash', async (t) => {
+  const tr = await testRuntime(t);
+  await tr.call('POST', 'auth/userpass/users/carol', { body: { password: PASSWORD } });
+  const timed = async (user: string) => {
+    const start = process.hrtime.bigint();
+    const res = await tr.call('POST', `auth/userpass/login/${user}`, { token: null, body: { password: 'wrong password!' } });
+    return { res, ms: Number(process.hrtime.bigint() - start) / 1e6 };
+  };
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const wrong: number[] = [];
+  const unknown: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const a = await timed('carol');
+    const b = await timed(`nobody-${i}`);
+    t.equal(a.res.status, 403);
+    t.equal(b.res.status, 403);
+    t.same(a.res.body, b.res.body, 'same answer');
+    wrong.push(a.ms);
+    unknown.push(b.ms);
+  }
+  t.ok(median(unknown) >= median(wrong) * 0.3, `unknown user runs a hash too (${median(unknown).toFixed(1)}ms vs ${median(wrong).toFixed(1)}ms)`);
+});
+
+t.test('a hash made with older, weaker parameters is upgraded at the next login', async (t) => {
+  const tr = await testRuntime(t);
+  await tr.call('POST', 'auth/userpass/users/dave', { body: { password: PASSWORD } });
+  const weak = await hashPassword(PASSWORD, { ...ARGON2_PARAMS, memoryCost: 8192, timeCost: 1 });
+  await tr.rt.sql.query('UPDATE userpass_users SET password_hash = $1 WHERE name = $2', [weak, 'dave']);
+  t.equal((await tr.call('POST', 'auth/userpass/login/dave', { token: null, body: { password: PASSWORD } })).status, 200);
+  const { rows } = await tr.rt.sql.query<{ password_hash: string }>('SELECT password_hash FROM userpass_users WHERE name = $1', ['dave']);
+  t.match(rows[0].password_hash, /^\$argon2id\$v=19\$m=19456,p=1,t=2\$/, 'rehashed');
+  t.equal((await tr.call('POST', 'auth/userpass/login/dave', { token: null, body: { password: PASSWORD } })).status, 200, 'still logs in');
+});
+
+t.test('per-user and per-address login rate limits answer 429', async (t) => {
+  for (const devMode of [false, true]) {
+    const tr = await testRuntime(t, { devMode });
+    await tr.call('POST', 'auth/userpass/users/erin', { body: { password: PASSWORD } });
+    const login = (user: string, password: string, ip = '127.0.0.1') =>
+      tr.rt.app.inject({ method: 'POST', url: `/v1/auth/userpass/login/${user}`, payload: { password }, remoteAddress: ip });
+    for (let i = 0; i < 5; i++) t.equal((await login('erin', 'guess number ' + i, `10.0.0.${i}`)).statusCode, 403);
+    const limited = await login('erin', PASSWORD, '10.0.1.1');
+    t.equal(limited.statusCode, 429, `user locked after 5 failures, from any address (dev=${devMode})`);
+    t.match(JSON.parse(limited.body).errors[0], /too many/);
+
+    let status = 0;
+    let n = 0;
+    while (n < 40 && status !== 429) {
+      status = (await login(`someone-${n}`, 'x', '192.0.2.7')).statusCode;
+      n++;
+    }
+    t.equal(status, 429, 'one address is throttled');
+    t.equal(n, 31, 'after 30 attempts a minute');
+    t.equal((await login('someone-new', 'x', '192.0.2.8')).statusCode, 403, 'other addresses are not');
+  }
+});
