@@ -119,3 +119,23 @@ t.test('a bad secret ID fails at once, without retrying', async (t) => {
   t.match(err.message, /auth\/approle\/login: 400 invalid role ID or secret ID/);
   t.equal(f.requests.filter((r) => r.includes('login')).length, 1);
 });
+
+t.test('metrics and health endpoints; the secret ID file removed after login when asked', async (t) => {
+  const f = await fakeLessor(t, { ttl: 30, maxTtl: 60 });
+  const s = await setup(t, f);
+  const a = await s.start({
+    metricsListen: { host: '127.0.0.1', port: 0 },
+    auth: { kind: 'approle', roleIdFile: join(s.dir, 'role-id'), secretIdFile: join(s.dir, 'secret-id'), removeSecretIdFile: true },
+  });
+  const metrics = await (await fetch(`${a.metricsUrl}/metrics`)).text();
+  t.match(metrics, /lessor_agent_fetches_total\{path="database\/creds\/app"\} 1/);
+  t.match(metrics, /lessor_agent_lease_expiry_timestamp_seconds\{path="database\/creds\/app"\} \d+/);
+  const health = await fetch(`${a.metricsUrl}/health`);
+  t.equal(health.status, 200);
+  await waitUntil('secret ID file removed', 5000, async () => !(await stat(join(s.dir, 'secret-id')).catch(() => null)));
+  // Later logins (after a 403) reuse the secret ID read at the first one.
+  f.revokeTokens();
+  await a.keepers[0].stop(false);
+  await a.keepers[0].start().catch(() => {});
+  t.equal(f.logins, 2, 'logged in again without the file');
+});
