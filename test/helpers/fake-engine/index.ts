@@ -129,6 +129,17 @@ const plugin: EnginePlugin<FakeConfig, FakeRole> = {
   readableConfigFields: ['allowed_roles', 'revoke_delay_ms', 'connection_url'],
   roleTtl: (role) => ({ ttl: seconds(role.default_ttl, 'default_ttl'), maxTtl: seconds(role.max_ttl, 'max_ttl') }),
   create: () => new FakeEngine(),
+  // Jobs record themselves, so tests can check a scheduled job ran exactly once across replicas.
+  async runJob(jobId, api) {
+    const cfg = await api.readConfig('main');
+    const c = new pg.Client({ connectionString: String(cfg?.connection_url) });
+    await c.connect();
+    try {
+      await c.query("INSERT INTO fake_events (kind, credential_id, pid) VALUES ('job', $1, $2)", [jobId, process.pid]);
+    } finally {
+      await c.end();
+    }
+  },
   routes: [
     {
       method: 'GET', path: 'stats/:name',
