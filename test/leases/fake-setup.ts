@@ -21,14 +21,14 @@ export interface FakeSetup {
 }
 
 export async function fakeSetup(t: Test, opts: {
-  tuning?: LeaseTuning; background?: boolean; clock?: () => number; env?: Record<string, string>; config?: Record<string, unknown>;
+  tuning?: LeaseTuning; background?: boolean; clock?: () => number; env?: Record<string, string>; config?: Record<string, unknown>; devMode?: boolean;
 } = {}): Promise<FakeSetup> {
   const targetUrl = await freshPgDatabase(t);
   const db = new pg.Pool({ connectionString: targetUrl, max: 2 });
   t.teardown(() => db.end());
   await db.query(FAKE_TABLE_SQL);
   const tr = await testRuntime(t, {
-    background: opts.background, env: opts.env,
+    background: opts.background, env: opts.env, devMode: opts.devMode,
     runtime: { pluginDirs: [FAKE_DIR], leaseTuning: opts.tuning, clock: opts.clock },
   });
   const cfg = await tr.call('POST', 'fake/config/main', { body: { plugin_name: 'fake', connection_url: targetUrl, allowed_roles: ['*'], ...opts.config } });
