@@ -131,7 +131,11 @@ export class RotatingMysqlPool extends EventEmitter<PoolOwnerEvents> {
   }
 
   private swap(previous: Credential<DbCreds>, current: Credential<DbCreds>, reason: string): void {
-    if (this.ended) return;
+    if (this.ended) {
+      // end() ran while these were being fetched: nobody will use them.
+      void this.opts.client.revoke(current.leaseId).catch(() => {});
+      return;
+    }
     const old = this.active;
     this.active = this.makeGeneration(current);
     this.emit('rotated', { previousLeaseId: previous.leaseId, leaseId: current.leaseId, username: current.data?.username, reason });

@@ -117,7 +117,11 @@ export class RotatingPgPool extends EventEmitter<PoolOwnerEvents> {
   }
 
   private swap(previous: Credential<DbCreds>, current: Credential<DbCreds>, reason: string): void {
-    if (this.ended) return;
+    if (this.ended) {
+      // end() ran while these were being fetched: nobody will use them.
+      void this.opts.client.revoke(current.leaseId).catch(() => {});
+      return;
+    }
     const old = this.active;
     this.active = { pool: this.makePool(current), cred: current };
     this.emit('rotated', { previousLeaseId: previous.leaseId, leaseId: current.leaseId, username: current.data?.username, reason });

@@ -2,7 +2,7 @@
 // a refused connection, re-login after a 403. The real server is exercised by the e2e files.
 import t from 'tap';
 import { LessorApiError, LessorClient, LessorConnectionError } from '../../src/client/index.js';
-import { freePort } from '../helpers/proc.js';
+import { freePort, waitUntil } from '../helpers/proc.js';
 import { fakeLessor } from './fake-lessor.js';
 
 t.test('approle login, read, list, typed errors', async (t) => {
@@ -67,4 +67,19 @@ t.test('static token: a 403 is final', async (t) => {
   const c = new LessorClient({ address: f.url, token: 'not-a-token' });
   const err = await c.read('database/creds/app').catch((e) => e);
   t.equal(err.status, 403);
+});
+
+t.test('the token is renewed at two thirds of its TTL, and replaced by a login when capped', async (t) => {
+  const f = await fakeLessor(t, { tokenTtl: 1, tokenMaxTtl: 2 });
+  const c = new LessorClient({ address: f.url, approle: { roleId: f.roleId, secretId: f.secretId } });
+  t.teardown(() => c.close());
+  const renewed: number[] = [];
+  c.on('tokenRenewed', (e) => renewed.push(e.ttl));
+  await c.login();
+  // ttl 1 s, max 2 s: renewed at ~0.67 s (1 s granted), then at ~1.33 s only ~0.67 s is left: log in again.
+  await waitUntil('second login', 5000, async () => f.logins >= 2);
+  t.same(renewed, [1], 'one full renewal first');
+  t.ok(f.tokenRenewals >= 2, 'the capped renewal was asked for');
+  const res = await c.read('database/creds/app');
+  t.ok(res.lease_id, 'the new token works');
 });

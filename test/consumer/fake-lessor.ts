@@ -18,20 +18,21 @@ export interface FakeLessor {
   /** Invalidate every token (the next request gets 403 and must log in again). */
   revokeTokens(): void;
   logins: number;
+  tokenRenewals: number;
   requests: string[];
   close(): Promise<void>;
 }
 
-export async function fakeLessor(t: Teardown, o: { ttl?: number; maxTtl?: number; tokenTtl?: number } = {}): Promise<FakeLessor> {
+export async function fakeLessor(t: Teardown, o: { ttl?: number; maxTtl?: number; tokenTtl?: number; tokenMaxTtl?: number } = {}): Promise<FakeLessor> {
   const ttl = o.ttl ?? 2;
   const maxTtl = o.maxTtl ?? 5;
-  const tokens = new Set<string>();
+  const tokens = new Map<string, number>(); // token → max expiry (ms)
   const app = Fastify();
   let fail = 0;
   let n = 0;
   const state: FakeLessor = {
     url: '', roleId: randomBytes(8).toString('hex'), secretId: randomBytes(8).toString('hex'),
-    leases: new Map(), logins: 0, requests: [],
+    leases: new Map(), logins: 0, tokenRenewals: 0, requests: [],
     fail503: (k) => { fail = k; },
     revokeTokens: () => tokens.clear(),
     close: () => app.close(),
@@ -51,10 +52,18 @@ export async function fakeLessor(t: Teardown, o: { ttl?: number; maxTtl?: number
     const b = req.body as { role_id?: string; secret_id?: string };
     if (b.role_id !== state.roleId || b.secret_id !== state.secretId) return reply.code(400).send({ errors: ['invalid role ID or secret ID'] });
     const token = `lsr.${randomBytes(8).toString('hex')}`;
-    tokens.add(token);
+    tokens.set(token, Date.now() + (o.tokenMaxTtl ?? 86400) * 1000);
     state.logins++;
     return env({ auth: { client_token: token, accessor: `acc${state.logins}`, policies: ['app'], lease_duration: o.tokenTtl ?? 3600, renewable: true } });
   } });
+  app.put('/v1/auth/token/renew-self', async (req, reply) => {
+    if (!authed(req)) return deny(reply);
+    state.tokenRenewals++;
+    const maxAt = tokens.get(String(req.headers['x-vault-token']))!;
+    const inc = (req.body as { increment?: number }).increment ?? 60;
+    const granted = Math.floor(Math.min(inc * 1000, maxAt - Date.now()) / 1000);
+    return env({ auth: { client_token: req.headers['x-vault-token'], accessor: 'acc', lease_duration: granted, renewable: granted === inc } });
+  });
   app.get('/v1/database/creds/:role', async (req, reply) => {
     if (!authed(req)) return deny(reply);
     const now = Date.now();
