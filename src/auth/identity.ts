@@ -23,6 +23,10 @@ import { JwtVerifier } from './jwt/verify.js';
 import { authUserpassRoutes } from '../http/routes/auth-userpass.js';
 import { UserpassService } from './userpass/service.js';
 import { MemoryLoginLimiter, RedisLoginLimiter } from './userpass/rate-limit.js';
+import { AuditHasher } from '../audit/scrub.js';
+import { auditLogger } from '../audit/sink.js';
+import { auditHooks } from '../audit/hooks.js';
+import { sysAuditHashRoutes } from '../http/routes/sys-audit-hash.js';
 
 /**
  * Builds identity (token store, policies, access control, auth routes) for the runtime.
@@ -67,6 +71,10 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     log,
   );
 
+  // The audit log: sinks come from the server's configuration only, never from the API.
+  const hasher = new AuditHasher(await installKey(sql, deps.sealer, 'audit-hmac'));
+  const audit = auditLogger({ file: config.auditFile, stdout: config.auditStdout });
+
   let rootTokenNotice: string | undefined;
   if (config.rootToken) {
     await tokens.ensureRoot(config.rootToken);
@@ -106,7 +114,9 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     policies,
     access,
     modules: [
-      hooks, authTokenRoutes(tokens), sysPolicyRoutes(policies), authAppRoleRoutes(approle, now),
+      ...(audit ? [auditHooks(audit, hasher)] : []),
+      hooks,
+      sysAuditHashRoutes(hasher), authTokenRoutes(tokens), sysPolicyRoutes(policies), authAppRoleRoutes(approle, now),
       authJwtRoutes(new JwtSettingsRepo(sql), new JwtVerifier(), tokens),
       authUserpassRoutes(new UserpassService(sql, tokens, redis ? new RedisLoginLimiter(redis, keys) : new MemoryLoginLimiter(), log), tokens),
     ],
