@@ -162,7 +162,7 @@ export function pluginRoutes(app: FastifyInstance, engines: Engines, mount: stri
           try {
             res = await route.handler(rr, api);
           } catch (err) {
-            throw toHttpError(err);
+            throw toHttpError(err, await engines.knownSecrets(mount));
           }
           for (const [k, v] of Object.entries(res.headers ?? {})) reply.header(k, v);
           if (res.status === 204) return reply.code(204).send();

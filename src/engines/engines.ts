@@ -83,6 +83,17 @@ export class Engines implements LeaseEngines, JobRunner {
     return (this.mounts.get(mount) ?? []).some((p) => p.mount.configPath);
   }
 
+  /** Secret strings of every config of the mount this replica has loaded (scrubbing plugin route errors). */
+  async knownSecrets(mount: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const [key, entry] of this.cache) {
+      if (!key.startsWith(`${mount}\u0000`)) continue;
+      const inst = await entry.ready.catch(() => undefined);
+      if (inst) out.push(...inst.secrets);
+    }
+    return out;
+  }
+
   async instance(mount: string, configName: string): Promise<EngineInstance> {
     const key = `${mount}\u0000${configName}`;
     let version = await this.deps.repo.configVersion(mount, configName);
