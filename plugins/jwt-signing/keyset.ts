@@ -5,7 +5,6 @@
  * deleting it, so tokens in flight keep verifying for `verification_ttl`; after that the key
  * leaves the JWKS and the config for good.
  */
-import { randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { configError, parseDuration } from '../sdk/index.js';
 
@@ -27,8 +26,6 @@ export interface KeyConfig {
   algorithm?: Algorithm;
   rotation_period?: number | string;
   verification_ttl?: number | string;
-  /** Random, stable for the key set's life: names its shared state across replicas. */
-  keyset_id?: string;
   current_kid?: string;
   /** JSON of the current private JWK. Sealed at rest by the core; never returned or logged. */
   private_key?: string;
@@ -73,7 +70,6 @@ export async function prepare(input: KeyConfig, nowMs: number): Promise<ReadyKey
     algorithm: input.algorithm ?? DEFAULTS.algorithm,
     rotation_period: parseDuration(input.rotation_period ?? DEFAULTS.rotation_period, 'rotation_period'),
     verification_ttl: parseDuration(input.verification_ttl ?? DEFAULTS.verification_ttl, 'verification_ttl'),
-    keyset_id: input.keyset_id ?? randomBytes(12).toString('base64url'),
     current_kid: input.current_kid ?? '',
     private_key: input.private_key ?? '',
     keys: input.keys ?? [],
