@@ -58,10 +58,20 @@ t.test('creds by POST; deleting the role strands no lease', async (t) => {
   const issued = await f.tr.call('POST', 'fake/creds/app');
   t.equal(issued.status, 200);
   t.equal(issued.body.lease_duration, 60);
+  const raw = await f.tr.rt.redis!.hgetall(f.tr.rt.keys.key('lease', issued.body.lease_id));
+  t.equal(raw.state, 'active');
+  t.notMatch(JSON.stringify(raw), issued.body.data.password, 'the lease record never holds the password in clear');
+  t.ok(raw.internal.length > 0, "the engine's internal data is kept sealed");
   t.equal((await f.tr.call('DELETE', 'fake/roles/app')).status, 204);
   t.equal((await f.tr.call('GET', 'fake/roles/app')).status, 404);
   t.equal((await f.tr.call('PUT', 'sys/leases/revoke', { body: { lease_id: issued.body.lease_id } })).status, 204);
   t.equal(await f.count('revoke', issued.body.data.username), 1, 'revoked from the copy of the role kept with the lease');
+
+  await f.role('app');
+  t.equal((await f.tr.call('DELETE', 'fake/config/main')).status, 204);
+  const r = await f.tr.call('GET', 'fake/creds/app');
+  t.equal(r.status, 404, "an engine's not_found (the role's config is gone) is a 404");
+  t.match(r.body.errors[0], /no config named "main"/);
 });
 
 t.test('rotate-root, reconcile and a plugin route', async (t) => {
