@@ -41,6 +41,10 @@ t.test('a token verifies against the remote JWKS and carries the promised claims
   const cfg = await s.ok('GET', 'jwt/keys/main');
   t.same(Object.keys(cfg.data).sort(), ['algorithm', 'current_kid', 'rotation_period', 'verification_ttl']);
   t.match(cfg.data, { algorithm: 'ES256', rotation_period: 3600, verification_ttl: 1800 });
+  const { rows } = await s.tr.rt.sql.query<{ config: unknown; secrets: string | null }>(
+    "SELECT config, secrets FROM engine_configs WHERE mount = 'jwt' AND name = 'main'");
+  t.notOk(JSON.stringify(rows[0].config).includes('private_key'), 'the private key is not in the clear config column');
+  t.ok(rows[0].secrets && !rows[0].secrets.includes('"d"'), 'it is sealed');
   const log = s.tr.logLines.join('\n');
   t.notOk(log.includes(token.split('.')[2]), 'the token is never logged');
   t.notOk(/"d":"/.test(log), 'no private key in the log');
