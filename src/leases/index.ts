@@ -11,6 +11,7 @@ import type { LeaseStore } from './lease-store.js';
 import { MemoryLeaseStore } from './memory-lease-store.js';
 import { DEFAULT_REAPER_OPTIONS, Reaper, type JobRunner, type ReaperOptions } from './reaper.js';
 import { RedisLeaseStore } from './redis-lease-store.js';
+import { guardStore } from './store-guard.js';
 
 /** Knobs tests (and operators, through the runtime) turn: TTL defaults, claims, backoff. */
 export interface LeaseTuning {
@@ -38,7 +39,7 @@ export function createLeaseSystem(deps: {
   reaperIntervalMs: number;
   tuning?: LeaseTuning;
 }): LeaseSystem {
-  const store: LeaseStore = deps.redis ? new RedisLeaseStore(deps.redis, deps.keys) : new MemoryLeaseStore(deps.clock);
+  const store: LeaseStore = deps.redis ? guardStore(new RedisLeaseStore(deps.redis, deps.keys)) : new MemoryLeaseStore(deps.clock);
   const leaseMetrics = createLeaseMetrics(deps.metrics, store);
   const options = { ...DEFAULT_LEASE_OPTIONS, ...deps.tuning?.lease };
   const reaperOptions: ReaperOptions = {
