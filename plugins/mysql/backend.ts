@@ -23,6 +23,9 @@ export const mysqlDialect: SqlDialect = {
   dollarQuotes: false,
 };
 
+/** A statement that hangs (locks, a stalled server) fails instead of holding a request. */
+const QUERY_TIMEOUT_MS = 30_000;
+
 /** mariadb-old: before 10.2, which has no ALTER USER. */
 type Flavor = 'mariadb' | 'mariadb-old' | 'mysql';
 
@@ -139,7 +142,7 @@ export class MysqlBackend implements SqlBackend {
   async createUser(username: string, statements: string[], rollback: string[] | undefined): Promise<void> {
     try {
       await this.withConn('create', async (c) => {
-        for (const s of statements) await c.query(s);
+        for (const s of statements) await c.query({ sql: s, timeout: QUERY_TIMEOUT_MS });
       });
     } catch (err) {
       // CREATE USER and GRANT have committed: undo with the rollback statements.
@@ -151,7 +154,7 @@ export class MysqlBackend implements SqlBackend {
 
   async exec(statements: string[]): Promise<void> {
     await this.withConn('revoke', async (c) => {
-      for (const s of statements) await c.query(s);
+      for (const s of statements) await c.query({ sql: s, timeout: QUERY_TIMEOUT_MS });
     });
   }
 

@@ -58,7 +58,9 @@ export class PgBackend implements SqlBackend {
       idleTimeoutMillis: config.max_idle_connections === 0 ? 1000 : 30_000,
       connectionTimeoutMillis: this.connectTimeoutMs,
       ...(lifetime > 0 ? { maxLifetimeSeconds: lifetime } : {}),
+      // Server-side and client-side limits: a stalled statement or network fails, never hangs.
       statement_timeout: 30_000,
+      query_timeout: 35_000,
       application_name: 'lessor',
     });
     // An idle client whose server went away must not crash the process.

@@ -174,6 +174,7 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
       const password = req.password;
       const custom = splitStatements(req.role.rotation_statements, this.spec.dialect);
       await this.guard([password], async () => {
+        if (!(await this.db.userExists(username))) throw configError(`database user ${username} does not exist`);
         if (custom.length === 0) return this.db.setPassword(username, password);
         return this.db.exec(this.render(req.role.rotation_statements, { name: username, username, password, expiration: '' }));
       });

@@ -38,6 +38,10 @@ t.test('static roles: takeover, static-creds, rotate-role, scheduled rotation', 
   await fx.su(`CREATE ROLE "${user}" LOGIN PASSWORD 'seed-password' IN ROLE "${fx.group}"`);
   const bad = await tr.call('POST', 'database/static-roles/app', { body: { db_name: 'pg', username: user } });
   t.equal(bad.status, 400, 'a rotation period or schedule is required');
+  const ghost = await tr.call('POST', 'database/static-roles/ghost', { body: { db_name: 'pg', username: `${fx.tag}_nobody`, rotation_period: 60 } });
+  t.equal(ghost.status, 400, 'a user that does not exist is refused');
+  t.match(ghost.body.errors.join(' '), /does not exist/);
+  t.equal((await tr.call('GET', 'database/static-roles/ghost')).status, 404, 'and nothing stored');
   const put = await tr.call('POST', 'database/static-roles/app', { body: { db_name: 'pg', username: user, rotation_period: '1h' } });
   t.equal(put.status, 204);
   t.equal(await fx.login(user, 'seed-password'), null, 'the seeded password was rotated away at once');

@@ -142,3 +142,18 @@ t.test('hostile role and display names give safe usernames that work', async (t)
   const cred = await issue(engine, ctx, 'bare', bare);
   t.ok(await fx.canSelect(cred.data.username, cred.data.password), 'bare placeholders are quoted');
 });
+
+t.test('a database error that echoes the password never carries it', async (t) => {
+  const fx = await pgFixture(t);
+  const ctx = testEngineContext();
+  const engine = postgres.create();
+  t.teardown(() => engine.close());
+  await engine.initialize({ config: { ...fx.config, password_policy: { length: 30, charset: 'Z' + 'Q' } }, verifyConnection: true }, ctx);
+  // An unterminated literal: PostgreSQL quotes the text after it, password included.
+  const role: DatabaseRole = { db_name: 'pg', creation_statements: `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}` };
+  const err = await issue(engine, ctx, 'leaky', role).then(() => undefined, (e: Error & { kind?: string }) => e);
+  t.equal(err?.kind, 'config');
+  t.match(err?.message, /unterminated|syntax/);
+  t.match(err?.message, /\[redacted\]/, 'password replaced');
+  t.notMatch(err?.message, /[ZQ]{30}/, 'no 30-character password in the message');
+});
