@@ -1,0 +1,36 @@
+import t from 'tap';
+import { testRuntime } from '../helpers/test-runtime.js';
+
+t.test('lessor server on an empty install generates a root token once', async (t) => {
+  const first = await testRuntime(t, { env: { LESSOR_ROOT_TOKEN: '' } });
+  const root = first.rt.rootTokenNotice;
+  t.match(root, /^lsr\./, 'a root token to print');
+  t.notOk(first.logLines.join('\n').includes(root!), 'never written to the service log');
+  const self = await first.call('GET', 'auth/token/lookup-self', { token: root! });
+  t.same(self.body.data.policies, ['root']);
+  t.equal(self.body.data.ttl, 0, 'the root token does not expire');
+
+  const second = await testRuntime(t, { shareWith: first, env: { LESSOR_ROOT_TOKEN: '' } });
+  t.equal(second.rt.rootTokenNotice, undefined, 'a second start (or replica) prints nothing');
+
+  // The operator creates an admin and revokes the root token; a restart does not bring it back.
+  await first.call('PUT', 'sys/policies/acl/admin', { token: root!, body: { policy: 'path "*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] }' } });
+  // (A child token of root would go with it: admins are logins, or orphans.)
+  t.equal((await first.call('POST', 'auth/userpass/users/ops', { token: root!, body: { password: 'a long admin password', token_policies: ['admin'] } })).status, 204);
+  t.equal((await first.call('POST', 'auth/token/revoke-self', { token: root! })).status, 204);
+  t.equal((await first.call('GET', 'auth/token/lookup-self', { token: root! })).status, 403);
+  const third = await testRuntime(t, { shareWith: first, env: { LESSOR_ROOT_TOKEN: '' } });
+  t.equal(third.rt.rootTokenNotice, undefined);
+  const admin = (await third.call('POST', 'auth/userpass/login/ops', { token: null, body: { password: 'a long admin password' } })).body.auth.client_token;
+  t.equal((await third.call('GET', 'sys/key-status', { token: admin })).status, 200, 'the admin token works');
+  t.equal((await third.call('POST', 'sys/rotate', { token: admin })).status, 204, 'including sudo paths');
+});
+
+t.test('LESSOR_ROOT_TOKEN and dev mode root tokens', async (t) => {
+  const tr = await testRuntime(t);
+  t.equal(tr.rt.rootTokenNotice, undefined, 'a configured root token is not printed by the server');
+  t.same((await tr.call('GET', 'auth/token/lookup-self')).body.data.policies, ['root']);
+  const dev = await testRuntime(t, { devMode: true });
+  t.equal(dev.rt.rootTokenNotice, dev.rootToken, 'lessor dev prints its root token');
+  t.equal((await dev.call('GET', 'auth/token/lookup-self')).status, 200);
+});
