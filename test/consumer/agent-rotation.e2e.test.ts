@@ -11,7 +11,7 @@ import { e2e } from './e2e-setup.js';
 import { countLines, hupCounter, lessorCli, parseEnvFile } from './processes.js';
 
 t.test('file stays valid across three rotations; one HUP per change', async (t) => {
-  const env = await e2e(t, { defaultTtl: 3, maxTtl: 7 });
+  const env = await e2e(t, { defaultTtl: 6, maxTtl: 12 });
   const dir = await mkdtemp(join(tmpdir(), 'lessor-agent-e2e-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const { roleId, secretId } = await env.approle();

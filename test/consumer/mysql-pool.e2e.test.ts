@@ -1,6 +1,6 @@
 // createMysqlPool on the real lessor and MariaDB: queries (pool.query and held connections)
 // never fail across two rotations, every query runs as the current lessor user, and the
-// retired users are dropped once their pool drained. Role ttl 3 s / max ttl 7 s.
+// retired users are dropped once their pool drained. Role ttl 6 s / max ttl 12 s.
 import t from 'tap';
 import mysql from 'mysql2/promise';
 import { randomBytes } from 'node:crypto';
@@ -45,7 +45,7 @@ t.test('mysql2 pool across rotations', async (t) => {
   await must('PUT', `database/roles/${tag}`, {
     db_name: tag,
     creation_statements: `CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}'; GRANT SELECT ON \`${dbName}\`.* TO '{{name}}'@'%';`,
-    default_ttl: 3, max_ttl: 7,
+    default_ttl: 6, max_ttl: 12,
   });
   const rules = { capabilities: ['update', 'sudo'] };
   await must('PUT', `sys/policies/acl/${tag}`, { policy: JSON.stringify({ path: {

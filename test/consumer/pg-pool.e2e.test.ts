@@ -1,13 +1,13 @@
 // Done when: a service using createPgPool runs queries continuously across at least two
 // credential rotations with zero failed queries, and the old database users are gone afterwards.
-// Real lessor, real PostgreSQL (scram), role ttl 3 s / max ttl 7 s.
+// Real lessor, real PostgreSQL (scram), role ttl 6 s / max ttl 12 s: a renewal every 4 s, a rotation every 8 s.
 import t from 'tap';
 import { createPgPool, LessorClient } from '../../src/client/index.js';
 import { waitUntil } from '../helpers/proc.js';
 import { e2e } from './e2e-setup.js';
 
 t.test('queries never fail across rotations; retired users are dropped', async (t) => {
-  const env = await e2e(t, { defaultTtl: 3, maxTtl: 7 });
+  const env = await e2e(t, { defaultTtl: 6, maxTtl: 12 });
   const client = new LessorClient({ address: env.address, token: await env.appToken() });
   t.teardown(() => client.close());
   const pool = createPgPool({ client, role: env.role, pool: { connectionString: env.dbUrl, max: 4 } });
