@@ -45,14 +45,18 @@ export interface Renewed {
 }
 
 export interface LeaseServiceOptions {
-  /** TTL and max TTL (seconds) for roles that set none (Vault's 768 h system default is long for credentials). */
+  /**
+   * TTL and max TTL (seconds) for roles that set none. The max is Vault's system default (768 h)
+   * so a role's own max_ttl is never cut short; the default TTL is 1 h rather than Vault's 768 h,
+   * as a credential nobody renews should not outlive its user by a month.
+   */
   defaultTtl: number;
   maxTtl: number;
   /** How long a replica's claim on a lease it is revoking holds (ms). */
   claimTimeoutMs: number;
 }
 
-export const DEFAULT_LEASE_OPTIONS: LeaseServiceOptions = { defaultTtl: 3600, maxTtl: 24 * 3600, claimTimeoutMs: 60_000 };
+export const DEFAULT_LEASE_OPTIONS: LeaseServiceOptions = { defaultTtl: 3600, maxTtl: 768 * 3600, claimTimeoutMs: 60_000 };
 
 export const internalAad = (leaseId: string) => `lease:${leaseId}`;
 
