@@ -1,0 +1,42 @@
+// The process under test, started by bench/lib/child.ts with fork(): either a whole lessor
+// (createRuntime, what `lessor server` runs) or the baseline, a bare fastify app answering a
+// constant 200-byte JSON. Both run alone in their own process, so on this 2-core machine the
+// load generator and the server do not share an event loop. Sends {port} once listening.
+import Fastify from 'fastify';
+import { loadConfig } from '../src/config.js';
+import { createRuntime } from '../src/runtime.js';
+
+/** 200 bytes of JSON, the ceiling's answer. */
+export const CONSTANT_BODY = JSON.stringify({ request_id: '00000000-0000-0000-0000-000000000000', data: { valid: true, key_id: 'k', role: 'bench', scopes: [], metadata: {}, pad: 'x'.repeat(44) } });
+
+async function main(): Promise<void> {
+  const mode = process.argv[2];
+  if (mode === 'baseline') {
+    const app = Fastify({ logger: false });
+    const send = async () => CONSTANT_BODY;
+    app.get('/constant', send);
+    app.post('/constant', send);
+    const addr = await app.listen({ host: '127.0.0.1', port: 0 });
+    process.send?.({ port: Number(new URL(addr).port) });
+    process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+    return;
+  }
+  const config = loadConfig('server', { ...process.env, LESSOR_LISTEN: '127.0.0.1:0' });
+  const rt = await createRuntime(config);
+  const addr = await rt.app.listen({ host: '127.0.0.1', port: 0 });
+  if (process.env.BENCH_NO_BACKGROUND !== '1') rt.startBackground();
+  process.send?.({ port: Number(new URL(addr).port) });
+  process.on('message', (m: { cmd?: string }) => {
+    if (m?.cmd === 'reaper-stop') void rt.reaper.stop().then(() => process.send?.({ ack: 'reaper-stop' }));
+    if (m?.cmd === 'reaper-start') {
+      rt.reaper.start();
+      process.send?.({ ack: 'reaper-start' });
+    }
+  });
+  process.on('SIGTERM', () => void rt.close().finally(() => process.exit(0)));
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench child failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

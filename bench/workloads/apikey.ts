@@ -1,0 +1,48 @@
+// API-key verify (`POST apikey/verify`) against the ceiling: a bare fastify route answering a
+// constant 200-byte JSON, also in its own child process, over the same keep-alive connections.
+import { startChild, type Child } from '../lib/child.js';
+import { Http, runLoad } from '../lib/load.js';
+import { paired, type BenchCtx, type Row } from '../lib/types.js';
+
+export const VERIFY_CONCURRENCY = 32;
+
+let baselineChild: Promise<Child> | undefined;
+/** One baseline server for the whole run (AppRole and verify share the ceiling). */
+export function baseline(): Promise<Child> {
+  baselineChild ??= startChild('baseline');
+  return baselineChild;
+}
+export async function stopBaseline(): Promise<void> {
+  if (baselineChild) await (await baselineChild).stop();
+  baselineChild = undefined;
+}
+
+export async function ceilingLoad(ctx: BenchCtx, concurrency: number): Promise<() => ReturnType<typeof runLoad>> {
+  const b = await baseline();
+  const http = new Http(b.base, concurrency);
+  return () => runLoad(async () => {
+    const r = await http.call('POST', '/constant', { api_key: 'x'.repeat(60) });
+    if (r.status !== 200) throw new Error(`${r.status}`);
+  }, { concurrency, durationMs: ctx.opts.trialMs, warmupMs: 500 });
+}
+
+export async function apikeyVerify(ctx: BenchCtx): Promise<Row[]> {
+  await ctx.admin.ok('POST', 'apikey/roles/bench', { default_ttl: '2h', max_ttl: '24h', scopes: ['read'] });
+  const issued = await ctx.admin.ok('GET', 'apikey/creds/bench', undefined, ctx.token);
+  const apiKey = issued.data.api_key as string;
+  const concurrency = VERIFY_CONCURRENCY;
+  const http = new Http(ctx.lessor.base, concurrency, ctx.token);
+  const ceiling = await ceilingLoad(ctx, concurrency);
+  try {
+    const res = await paired(ctx, `apikey-verify c=${concurrency}`,
+      () => runLoad(async () => {
+        const r = await http.call('POST', 'apikey/verify', { api_key: apiKey });
+        if (r.status !== 200 || r.body?.data?.valid !== true) throw new Error(`${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+      }, { concurrency, durationMs: ctx.opts.trialMs, warmupMs: 500 }),
+      ceiling);
+    const ratio = res.lessor.perSec / res.raw.perSec;
+    return [{ workload: 'apikey-verify', case: 'vs constant 200 B route', concurrency, ...res, ratio, goal: '≥ 0.5 of the ceiling', met: ratio >= 0.5 }];
+  } finally {
+    await http.close();
+  }
+}

@@ -1,0 +1,111 @@
+// Lease renewal (`sys/leases/renew`) on a population of live leases, against the Redis commands
+// of one renewal sent straight through ioredis. The leases are api-key leases: their renewal
+// touches only Redis (a database lease's renewal also runs ALTER ROLE … VALID UNTIL), so the
+// raw side is exactly the Redis work a renewal has to do.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { hashToken } from '../../src/auth/tokens.js';
+import { Http, runLoad } from '../lib/load.js';
+import { paired, type BenchCtx, type Row } from '../lib/types.js';
+
+const RENEW_LUA = fileURLToPath(new URL('../../src/redis/lua/lease-renew-3.lua', import.meta.url));
+export const RENEW_CONCURRENCY = 64;
+
+interface Issued {
+  leaseId: string;
+  keyId: string;
+}
+
+export async function issueApiKeys(ctx: BenchCtx, n: number, concurrency = 32): Promise<Issued[]> {
+  await ctx.admin.ok('POST', 'apikey/roles/bench', { default_ttl: '2h', max_ttl: '24h', scopes: ['read'] });
+  const http = new Http(ctx.lessor.base, concurrency, ctx.token);
+  const out: Issued[] = [];
+  const t0 = performance.now();
+  try {
+    const t = await runLoad(async () => {
+      const r = await http.ok('GET', 'apikey/creds/bench');
+      out.push({ leaseId: r.lease_id, keyId: r.data.key_id });
+    }, { concurrency, count: n });
+    if (t.errors) throw new Error(`issuing api keys: ${t.firstError}`);
+  } finally {
+    await http.close();
+  }
+  ctx.log(`  issued ${n} api-key leases in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return out;
+}
+
+/** Names the Redis commands lessor sends for one renewal (MONITOR, reaper paused), for the log. */
+async function monitorOne(ctx: BenchCtx, http: Http, leaseId: string): Promise<string[]> {
+  await ctx.lessor.command('reaper-stop');
+  const base = new Redis(ctx.servers.redis.url());
+  const mon = await base.monitor();
+  const cmds: string[] = [];
+  // Commands a Lua script runs show up with source "lua": they are part of one EVALSHA.
+  mon.on('monitor', (_t: string, args: string[], source: string) => {
+    if (source !== 'lua') cmds.push(args[0].toUpperCase());
+  });
+  try {
+    await new Promise((r) => setTimeout(r, 100));
+    await http.ok('POST', 'sys/leases/renew', { lease_id: leaseId, increment: 3600 });
+    await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    mon.disconnect();
+    base.disconnect();
+    await ctx.lessor.command('reaper-start');
+  }
+  return cmds;
+}
+
+export async function renew(ctx: BenchCtx): Promise<Row[]> {
+  const population = ctx.opts.quick ? 1000 : 10_000;
+  const leases = await issueApiKeys(ctx, population);
+  const concurrency = RENEW_CONCURRENCY;
+  const http = new Http(ctx.lessor.base, concurrency, ctx.token);
+  const redis = new Redis(ctx.servers.redis.url());
+  redis.defineCommand('leaseRenew', { numberOfKeys: 3, lua: readFileSync(RENEW_LUA, 'utf8') });
+  const k = (...parts: string[]) => [`{${ctx.env.LESSOR_REDIS_PREFIX}}`, ...parts].join(':');
+  const tokenKey = k('token', 't', hashToken(ctx.token));
+  const due = k('leases', 'due');
+  const revoking = k('leases', 'revoking');
+  try {
+    const seen = await monitorOne(ctx, http, leases[0].leaseId);
+    ctx.log(`  one lessor renewal sends ${seen.length} Redis commands: ${seen.join(' ')}`);
+    // The raw side: what a renewal of an api-key lease has to do in Redis, in as few round trips
+    // as the data dependencies allow: authenticate the token; read the lease (and its revoking
+    // flag); move the key's own expiry; move the lease's expiry (the same Lua script).
+    const raw = async (i: number) => {
+      const l = leases[i % leases.length];
+      const now = Date.now();
+      const [tok] = await redis.hmget(tokenKey, 'rec', 'uses', 'exp');
+      if (!tok) throw new Error('token missing');
+      const rec = k('lease', l.leaseId);
+      const res = await redis.pipeline().hgetall(rec).smismember(revoking, l.leaseId).exec();
+      if (!res || res[0][0]) throw new Error('lease read failed');
+      const stateKey = k('engine', 'apikey', `key:${l.keyId}`);
+      const v = await redis.get(stateKey);
+      if (!v) throw new Error('key missing');
+      const stored = JSON.parse(v) as { expires_at: number };
+      const exp = now + 3600_000;
+      stored.expires_at = exp;
+      await redis.set(stateKey, JSON.stringify(stored), 'PX', exp - now + 86_400_000);
+      const r = await (redis as unknown as { leaseRenew(...a: (string | number)[]): Promise<number> }).leaseRenew(rec, due, revoking, l.leaseId, now, exp);
+      if (r !== 1) throw new Error(`renew script answered ${r}`);
+    };
+    const res = await paired(ctx, `renew c=${concurrency} live=${population}`,
+      () => runLoad(async (i) => {
+        const r = await http.call('POST', 'sys/leases/renew', { lease_id: leases[i % leases.length].leaseId, increment: 3600 });
+        if (r.status !== 200) throw new Error(`${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+      }, { concurrency, durationMs: ctx.opts.trialMs, warmupMs: 500 }),
+      () => runLoad(raw, { concurrency, durationMs: ctx.opts.trialMs, warmupMs: 500 }));
+    const ratio = res.lessor.perSec / res.raw.perSec;
+    return [{
+      workload: 'lease-renew', case: `api-key leases, ${seen.length} Redis commands`, concurrency, population, ...res, ratio,
+      goal: '≥ 8,000/s, ratio ≥ 0.6, p99 < 20 ms',
+      met: res.lessor.perSec >= 8000 && ratio >= 0.6 && res.lessor.p99 < 20,
+    }];
+  } finally {
+    await http.close();
+    redis.disconnect();
+  }
+}
