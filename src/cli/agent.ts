@@ -136,7 +136,8 @@ async function runAgentCommand(f: Flags): Promise<void> {
     await agent.stop(false);
     process.exit(0);
   }
-  // Sidecar: the leases' timers keep the process alive until a signal arrives.
+  // Sidecar: run until SIGTERM/SIGINT, even when no lease timer is pending (a secret with no lease).
+  setInterval(() => {}, 1 << 30);
 }
 
 function exit(code: number, err: unknown): never {
