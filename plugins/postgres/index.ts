@@ -10,6 +10,7 @@ import { SqlEngine, type SqlEngineSpec } from '../sdk/sql-engine.js';
 import { staticRoleRoutes, runStaticRoleJob } from '../sdk/static-roles.js';
 import type { EnginePlugin } from '../sdk/types.js';
 import { PgBackend, pgDialect } from './backend.js';
+import { scramVerifier } from './scram.js';
 
 /** Vault's default PostgreSQL template: 63 is PostgreSQL's NAMEDATALEN - 1. */
 export const PG_DEFAULT_USERNAME_TEMPLATE =
@@ -25,6 +26,8 @@ export const pgSpec: SqlEngineSpec = {
   maxUsernameLength: 63,
   defaultUsernameTemplate: PG_DEFAULT_USERNAME_TEMPLATE,
   formatExpiration: pgExpiration,
+  passwordForStatements: async (config, password) =>
+    config.password_authentication === 'scram-sha-256' ? scramVerifier(password) : password,
   open: (config, url, log) => new PgBackend(config, url, log),
 };
 
@@ -42,7 +45,7 @@ const plugin: EnginePlugin<DatabaseConfig, DatabaseRole> = {
     roleConfigField: 'db_name',
     allowedRolesField: 'allowed_roles',
   },
-  configSchema: databaseConfigSchema(names),
+  configSchema: databaseConfigSchema(names, { password_authentication: { type: 'string', enum: ['password', 'scram-sha-256'] } }),
   roleSchema: databaseRoleSchema,
   secretConfigPaths: DATABASE_SECRET_FIELDS,
   readableConfigFields: DATABASE_READABLE_FIELDS,

@@ -31,6 +31,12 @@ export interface DatabaseConfig {
   tls_certificate_key?: string;
   tls_server_name?: string;
   tls_skip_verify?: boolean;
+  /** Statements for rotate-root instead of the engine's own ({{name}}, {{password}}). */
+  root_rotation_statements?: Statements;
+  /** Vault's: true leaves {{username}}/{{password}} unescaped in connection_url. */
+  disable_escaping?: boolean;
+  /** PostgreSQL: 'scram-sha-256' sends a verifier computed by lessor instead of the password. */
+  password_authentication?: 'password' | 'scram-sha-256';
   /** Static-role rotation statements are kept on the static role, not here. */
   [extra: string]: unknown;
 }
@@ -54,10 +60,12 @@ export const DATABASE_SECRET_FIELDS = ['password', 'private_key', 'tls_certifica
 export const DATABASE_READABLE_FIELDS = [
   'plugin_name', 'connection_url', 'username', 'allowed_roles', 'verify_connection', 'max_open_connections',
   'max_idle_connections', 'max_connection_lifetime', 'connect_timeout', 'username_template', 'password_policy',
-  'tls_ca', 'tls_certificate', 'tls_server_name', 'tls_skip_verify',
+  'tls_ca', 'tls_certificate', 'tls_server_name', 'tls_skip_verify', 'root_rotation_statements', 'disable_escaping',
+  'password_authentication',
 ];
 
-export function databaseConfigSchema(pluginNames: string[]) {
+/** extra: engine-specific fields (postgres adds password_authentication). */
+export function databaseConfigSchema(pluginNames: string[], extra: Record<string, unknown> = {}) {
   return {
     type: 'object',
     additionalProperties: false,
@@ -82,6 +90,11 @@ export function databaseConfigSchema(pluginNames: string[]) {
       tls_certificate_key: { type: 'string', maxLength: 131072 },
       tls_server_name: { type: 'string', maxLength: 255 },
       tls_skip_verify: { type: 'boolean' },
+      root_rotation_statements: statements,
+      disable_escaping: { type: 'boolean' },
+      // Accepted for Vault clients that send it; lessor's engines are built in.
+      plugin_version: { type: 'string', maxLength: 64 },
+      ...extra,
     },
   } as const;
 }
@@ -98,6 +111,8 @@ export const databaseRoleSchema = {
     rollback_statements: statements,
     default_ttl: durationSchema,
     max_ttl: durationSchema,
+    // Vault's other credential types (rsa_private_key, client_certificate) are not offered.
+    credential_type: { type: 'string', enum: ['password'] },
   },
 } as const;
 
@@ -109,10 +124,11 @@ export function databaseRoleTtl(role: DatabaseRole): { ttl?: number; maxTtl?: nu
 }
 
 /** Fills {{username}} / {{password}} in a connection URL, URL-encoded so any password survives. */
-export function renderConnectionUrl(url: string, username?: string, password?: string): string {
+export function renderConnectionUrl(url: string, username?: string, password?: string, disableEscaping = false): string {
+  const esc = disableEscaping ? (v: string) => v : encodeURIComponent;
   return url
-    .replace(/\{\{\s*username\s*\}\}/g, () => encodeURIComponent(username ?? ''))
-    .replace(/\{\{\s*password\s*\}\}/g, () => encodeURIComponent(password ?? ''));
+    .replace(/\{\{\s*username\s*\}\}/g, () => esc(username ?? ''))
+    .replace(/\{\{\s*password\s*\}\}/g, () => esc(password ?? ''));
 }
 
 /** Seconds from a duration field, with a default. */

@@ -40,6 +40,11 @@ export interface SqlEngineSpec {
   defaultUsernameTemplate: string;
   /** How {{expiration}} is written for this database. */
   formatExpiration(ms: number): string;
+  /**
+   * What {{password}} becomes in statements (PostgreSQL: a SCRAM verifier when the config asks
+   * for password_authentication=scram-sha-256). Default: the password itself.
+   */
+  passwordForStatements?(config: DatabaseConfig, password: string): Promise<string>;
   /** Builds the pool (lazily connecting); connectionUrl already has credentials filled in. */
   open(config: DatabaseConfig, connectionUrl: string, log: EngineLogger): SqlBackend;
 }
@@ -77,7 +82,7 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
   }
 
   private openBackend(config: DatabaseConfig, ctx: EngineContext): SqlBackend {
-    return this.spec.open(config, renderConnectionUrl(config.connection_url, config.username, config.password), ctx.log);
+    return this.spec.open(config, renderConnectionUrl(config.connection_url, config.username, config.password, config.disable_escaping), ctx.log);
   }
 
   /** Every message an engine error carries is scrubbed of the admin password and `extra`. */
@@ -144,6 +149,10 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
     return candidate;
   }
 
+  private async statementPassword(password: string): Promise<string> {
+    return this.spec.passwordForStatements ? this.spec.passwordForStatements(this.config, password) : password;
+  }
+
   credentialId(req: { roleName: string; requester: { displayName: string }; now: number }): string {
     return this.usernames.generate({ displayName: req.requester.displayName, roleName: req.roleName, now: req.now });
   }
@@ -156,11 +165,12 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
     const username = req.credentialId;
     if (!SAFE_USERNAME.test(username)) throw configError('invalid username');
     const password = generatePassword(this.config.password_policy);
-    const values = { name: username, username, password, expiration: this.spec.formatExpiration(req.expiresAt) };
+    const inStatements = await this.statementPassword(password);
+    const values = { name: username, username, password: inStatements, expiration: this.spec.formatExpiration(req.expiresAt) };
     const creation = this.render(req.role.creation_statements, values);
     if (creation.length === 0) throw configError('creation_statements are required');
     const rollback = req.role.rollback_statements !== undefined ? this.render(req.role.rollback_statements, values) : undefined;
-    await this.guard([password], () => this.db.createUser(username, creation, rollback));
+    await this.guard([password, inStatements], () => this.db.createUser(username, creation, rollback));
     ctx.log.info({ username, role: req.roleName }, 'database user created');
     return { data: { username, password } };
   }
@@ -171,9 +181,9 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
   ): Promise<void> {
     const username = req.credentialId;
     if (req.password !== undefined) {
-      const password = req.password;
+      const password = await this.statementPassword(req.password);
       const custom = splitStatements(req.role.rotation_statements, this.spec.dialect);
-      await this.guard([password], async () => {
+      await this.guard([req.password, password], async () => {
         if (!(await this.db.userExists(username))) throw configError(`database user ${username} does not exist`);
         if (custom.length === 0) return this.db.setPassword(username, password);
         return this.db.exec(this.render(req.role.rotation_statements, { name: username, username, password, expiration: '' }));
@@ -221,7 +231,12 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
     const key = pendingRootKey(config);
     // Kept without expiry: a replica whose stored config is stale must find it whenever it starts.
     await ctx.state.set(key, { sealed: await ctx.seal(Buffer.from(password, 'utf8')), at: ctx.now() } satisfies PendingRoot);
-    await this.guard([password], () => this.db.changeOwnPassword(password));
+    const inStatements = await this.statementPassword(password);
+    await this.guard([password, inStatements], async () => {
+      const custom = this.render(config.root_rotation_statements, { name: config.username!, username: config.username!, password: inStatements, expiration: '' });
+      if (custom.length > 0) await this.db.exec(custom);
+      else await this.db.changeOwnPassword(inStatements);
+    });
     const next: DatabaseConfig = { ...config, password };
     const backend = this.openBackend(next, ctx);
     await this.guard([password], () => backend.verify()).catch(async (err) => {

@@ -6,19 +6,25 @@ import postgres from '../../plugins/postgres/index.js';
 import { issue, testEngineContext } from '../helpers/engine-contract.js';
 import { pgFixture } from './pg-fixture.js';
 
-for (const kind of ['groupRole', 'tableRole'] as const) {
-  t.test(`50 concurrent creds (${kind})`, async (t) => {
+const cases = [
+  { kind: 'groupRole', scram: false },
+  { kind: 'tableRole', scram: false },
+  { kind: 'groupRole', scram: true },
+] as const;
+
+for (const { kind, scram } of cases) {
+  t.test(`50 concurrent creds (${kind}${scram ? ', scram verifiers from lessor' : ''})`, async (t) => {
     const fx = await pgFixture(t);
     const ctx = testEngineContext();
     const engine = postgres.create();
     t.teardown(() => engine.close());
-    await engine.initialize({ config: fx.config, verifyConnection: true }, ctx);
+    await engine.initialize({ config: { ...fx.config, ...(scram ? { password_authentication: 'scram-sha-256' as const } : {}) }, verifyConnection: true }, ctx);
     const role = fx[kind];
     const started = performance.now();
     const creds = await Promise.all(Array.from({ length: 50 }, () => issue(engine, ctx, 'app', role)));
     const ms = Math.round(performance.now() - started);
     const retries = ctx.logLines.filter((l) => l.includes('transaction retried')).length;
-    t.comment(`50 concurrent creds via ${kind}: ${ms} ms, ${retries} transaction retries`);
+    t.comment(`50 concurrent creds via ${kind}${scram ? ' (scram)' : ''}: ${ms} ms, ${retries} transaction retries`);
     t.equal(new Set(creds.map((c) => c.data.username)).size, 50, '50 distinct users');
     let working = 0;
     // Logins in batches of 10: the point is that every user works, not to load the server.

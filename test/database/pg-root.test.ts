@@ -76,3 +76,32 @@ t.test('a server that is down answers unavailable quickly', async (t) => {
   const cred = await issue(engine, ctx, 'reader', fx.groupRole);
   t.ok(await fx.canSelect(cred.data.username, cred.data.password), 'works again once the server is back');
 });
+
+t.test('password_authentication=scram-sha-256: statements get a verifier, never the password', async (t) => {
+  const fx = await pgFixture(t);
+  await fx.su('CREATE TABLE seen (p text)');
+  await fx.su(`GRANT INSERT ON seen TO "${fx.admin}"`);
+  const ctx = testEngineContext();
+  const engine = postgres.create();
+  t.teardown(() => engine.close());
+  await engine.initialize({ config: { ...fx.config, password_authentication: 'scram-sha-256' }, verifyConnection: true }, ctx);
+  const role = { ...fx.groupRole, creation_statements: [...[fx.groupRole.creation_statements!].flat(), "INSERT INTO seen VALUES ('{{password}}')"] };
+  const cred = await issue(engine, ctx, 'reader', role);
+  const { rows } = await fx.su('SELECT p FROM seen');
+  t.match(rows[0].p, /^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/, 'the server saw a verifier');
+  t.notOk(rows[0].p.includes(cred.data.password), 'not the password');
+  t.ok(await fx.canSelect(cred.data.username, cred.data.password), 'and the password logs in against it');
+  const { config } = await engine.rotateRoot!(ctx);
+  t.ok(await fx.login(fx.admin, config.password!), 'rotate-root with a verifier: new admin password works');
+});
+
+t.test('root_rotation_statements replace the engine\'s own', async (t) => {
+  const fx = await pgFixture(t);
+  const ctx = testEngineContext();
+  const engine = postgres.create();
+  t.teardown(() => engine.close());
+  await engine.initialize({ config: { ...fx.config, root_rotation_statements: `ALTER ROLE "{{name}}" WITH PASSWORD '{{password}}'` }, verifyConnection: true }, ctx);
+  const { config } = await engine.rotateRoot!(ctx);
+  t.equal(await fx.login(fx.admin, fx.adminPassword), null, 'old password refused');
+  t.ok(await fx.login(fx.admin, config.password!), 'new password works');
+});
