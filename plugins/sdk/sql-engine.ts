@@ -11,6 +11,7 @@ import { generatePassword, checkPasswordPolicy } from './password-policy.js';
 import { renderStatement, scrub, splitStatements, type SqlDialect } from './statements.js';
 import type { EngineContext, EngineLogger, NewCredentialRequest, NewCredentialResult, SecretsEngine } from './types.js';
 import { SAFE_USERNAME, usernameGenerator, type UsernameGenerator } from './usernames.js';
+import { staticUserKey } from './static-rotation.js';
 
 /** One connection's pool and the database-specific operations on it. */
 export interface SqlBackend {
@@ -260,7 +261,10 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
     }
     const admin = adminUsername(this.config);
     for await (const name of this.db.listUsers(prefix)) {
-      if (name !== admin && SAFE_USERNAME.test(name) && name.length <= this.spec.maxUsernameLength) yield name;
+      if (name === admin || !SAFE_USERNAME.test(name) || name.length > this.spec.maxUsernameLength) continue;
+      // A static role's user is lessor's but has no lease: never an orphan.
+      if ((await ctx.state.get(staticUserKey(name))) !== undefined) continue;
+      yield name;
     }
   }
 

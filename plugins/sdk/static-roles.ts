@@ -7,7 +7,7 @@
 import { durationSchema, parseDuration } from './duration.js';
 import { configError, notFoundError } from './errors.js';
 import {
-  STATIC_KIND, jobIdFor, nextRotation, rotateStaticRole, runStaticRoleJob, type StaticRoleDoc,
+  STATIC_KIND, jobIdFor, nextRotation, rotateStaticRole, runStaticRoleJob, staticUserKey, type StaticRoleDoc,
 } from './static-rotation.js';
 import type { EngineRoute, MountApi, RouteRequest } from './types.js';
 import { SAFE_USERNAME } from './usernames.js';
@@ -96,6 +96,7 @@ async function writeStaticRole(req: RouteRequest, api: MountApi) {
   if (body.rotation_statements !== undefined) doc.rotation_statements = body.rotation_statements as string | string[];
 
   await api.docs.put(STATIC_KIND, name, doc);
+  await api.ctx.state.set(staticUserKey(username), name);
   if (!existing) {
     // As Vault: a new static role takes over the user by rotating its password at once.
     try {
@@ -103,6 +104,7 @@ async function writeStaticRole(req: RouteRequest, api: MountApi) {
     } catch (err) {
       await api.docs.delete(STATIC_KIND, name);
       await api.unschedule(jobIdFor(name));
+      await api.ctx.state.del(staticUserKey(username));
       throw err;
     }
   } else if (!doc.pending) {
@@ -134,8 +136,10 @@ export const staticRoleRoutes: EngineRoute[] = [
     method: 'DELETE', path: 'static-roles/:name',
     handler: async (req, api) => {
       const name = nameOf(req);
+      const doc = await api.docs.get<StaticRoleDoc>(STATIC_KIND, name);
       await api.docs.delete(STATIC_KIND, name);
       await api.unschedule(jobIdFor(name));
+      if (doc) await api.ctx.state.del(staticUserKey(doc.username));
       return { status: 204 };
     },
   },

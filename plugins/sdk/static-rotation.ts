@@ -19,6 +19,12 @@ import type { MountApi } from './types.js';
 export const STATIC_KIND = 'static-role';
 export const jobIdFor = (name: string) => `static-rotate:${name}`;
 
+/**
+ * Marks a username as a static role's in the mount's state, so the reconciler (which sees only
+ * leases) never offers a static user for revocation when its name happens to match the template.
+ */
+export const staticUserKey = (username: string) => `static-user:${username}`;
+
 export interface StaticRoleDoc {
   db_name: string;
   username: string;

@@ -11,6 +11,10 @@ t.test('the reconciler finds a user made behind lessor\'s back and removes it on
   const live = await creds('reader');
   const sneaky = `${fx.tag}-made-by-hand`;
   await fx.su(`CREATE ROLE "${sneaky}" LOGIN PASSWORD 'sneaky-password'`);
+  // A static role's user matching the template is lessor's too: never reported.
+  const staticUser = `${fx.tag}-static-user`;
+  await fx.su(`CREATE ROLE "${staticUser}" LOGIN PASSWORD 'seed-password'`);
+  t.equal((await tr.call('POST', 'database/static-roles/st', { body: { db_name: 'pg', username: staticUser, rotation_period: '1h' } })).status, 204);
   const dry = await tr.call('POST', 'database/reconcile/pg', { body: {} });
   t.equal(dry.status, 200);
   t.same(dry.body.data, { dry_run: true, orphans: [sneaky], revoked: [] }, 'dry run by default: reported only');
@@ -19,6 +23,7 @@ t.test('the reconciler finds a user made behind lessor\'s back and removes it on
   t.same(wet.body.data, { dry_run: false, orphans: [sneaky], revoked: [sneaky] });
   t.notOk(await fx.roleExists(sneaky), 'removed when told');
   t.ok(await fx.canSelect(live.data.username, live.data.password), 'the leased user is untouched');
+  t.ok(await fx.roleExists(staticUser), 'the static role\'s user is untouched');
   t.equal((await tr.call('POST', 'database/reconcile/pg', { body: { dry_run: 'no' } })).status, 400, 'bad input refused');
 });
 
