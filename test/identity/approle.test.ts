@@ -48,6 +48,9 @@ t.test('AppRole end to end with node-vault', async (t) => {
 
   await t.rejects(vault({ endpoint }).approleLogin({ role_id: roleId, secret_id: 'wrong' }), status(403));
   await t.rejects(vault({ endpoint }).approleLogin({ role_id: 'nope', secret_id: secret.secret_id }), status(403));
+  // hvac sends the arguments a caller left out as null.
+  const hvacStyle = await tr.call('POST', 'auth/approle/role/orders/secret-id', { body: { metadata: null, cidr_list: null } });
+  t.equal(hvacStyle.status, 200, 'null fields count as absent');
   const other = (await tr.call('POST', 'auth/approle/login', { token: null, body: { role_id: roleId, secret_id: 'x', extra: 1 } }));
   t.equal(other.status, 400, 'unknown fields refused');
 

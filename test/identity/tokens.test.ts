@@ -140,3 +140,20 @@ t.test('a token without a policy gets 403 on every protected path', async (t) =>
   }
   t.ok(protectedCount >= 15, `checked ${protectedCount} protected routes`);
 });
+
+t.test('expired tokens are swept with their children, and the revocation hook hears them', async (t) => {
+  const tr = await testRuntime(t);
+  const parent = (await tr.call('POST', 'auth/token/create', { body: { ttl: 1 } })).body.auth.client_token;
+  const child = (await tr.call('POST', 'auth/token/create', { token: parent, body: { ttl: '1h' } })).body.auth;
+  t.ok(child.lease_duration <= 1, 'a child never outlives its parent');
+  const heard: string[] = [];
+  tr.rt.tokens.onRevoked((ids) => void heard.push(...ids));
+  let swept = 0;
+  for (let i = 0; i < 50 && swept === 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    swept = await tr.rt.tokens.sweepExpired();
+  }
+  t.equal(swept, 2, 'parent and child revoked by the sweep');
+  t.equal(heard.length, 2);
+  t.equal(await tr.rt.tokens.sweepExpired(), 0, 'nothing left to sweep');
+});

@@ -5,6 +5,7 @@ import type { AppRoleService } from '../../auth/approle/service.js';
 import { tokenFieldsSchema } from '../../auth/token-settings.js';
 import { authBlock } from '../../auth/token-views.js';
 import { listAnswer } from '../envelope.js';
+import { dropNullFields } from './drop-nulls.js';
 import { LIST_METHOD } from '../request-shape.js';
 
 /** Vault's auth/approle/* paths. */
@@ -20,6 +21,7 @@ const roleBody = {
     secret_id_bound_cidrs: listish,
     bound_cidr_list: listish,
     local_secret_ids: { type: 'boolean', const: false },
+    enable_local_secret_ids: { type: 'boolean', const: false },
     // Periodic tokens are not supported; clients that send the zero value still work.
     token_period: { anyOf: [{ const: 0 }, { const: '0' }, { const: '' }] },
     period: { anyOf: [{ const: 0 }, { const: '0' }, { const: '' }] },
@@ -54,6 +56,7 @@ const byAccessor = { type: 'object', additionalProperties: false, required: ['se
 
 export function authAppRoleRoutes(approle: AppRoleService, now: () => number) {
   return async (app: FastifyInstance) => {
+    dropNullFields(app);
     const base = '/v1/auth/approle';
     app.route({ method: LIST_METHOD, url: `${base}/role`, handler: async (_req, reply) => reply.answer(listAnswer(await approle.list())) });
     app.route({

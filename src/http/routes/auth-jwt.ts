@@ -7,6 +7,7 @@ import { tokenFieldsSchema, loginIssue } from '../../auth/token-settings.js';
 import type { TokenService } from '../../auth/tokens.js';
 import { authBlock } from '../../auth/token-views.js';
 import { listAnswer } from '../envelope.js';
+import { dropNullFields } from './drop-nulls.js';
 import { LIST_METHOD } from '../request-shape.js';
 
 /** Vault's auth/jwt/* paths: config, roles, login. */
@@ -47,6 +48,7 @@ const params = { type: 'object', properties: { name: { type: 'string' } }, requi
 
 export function authJwtRoutes(repo: JwtSettingsRepo, verifier: JwtVerifier, tokens: TokenService) {
   return async (app: FastifyInstance) => {
+    dropNullFields(app);
     const base = '/v1/auth/jwt';
     app.route({
       method: 'GET',

@@ -7,6 +7,7 @@ import { hashToken } from '../../auth/tokens.js';
 import { authBlock, lookupData } from '../../auth/token-views.js';
 import type { StoredToken } from '../../auth/token-store.js';
 import { tokenFrom } from '../hooks.js';
+import { dropNullFields } from './drop-nulls.js';
 
 /** Vault's auth/token/* paths. */
 const createBody = {
@@ -66,6 +67,7 @@ export function authTokenRoutes(tokens: TokenService) {
   };
 
   return async (app: FastifyInstance) => {
+    dropNullFields(app);
     const create = (orphanPath: boolean) => async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
       const b = (req.body ?? {}) as CreateBody;
       const identity = req.identity!;

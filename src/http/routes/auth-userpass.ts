@@ -4,6 +4,7 @@ import { tokenFieldsSchema, tokenSettingsView, stringList } from '../../auth/tok
 import { authBlock } from '../../auth/token-views.js';
 import type { TokenService } from '../../auth/tokens.js';
 import { listAnswer } from '../envelope.js';
+import { dropNullFields } from './drop-nulls.js';
 import { LIST_METHOD } from '../request-shape.js';
 
 /** Vault's auth/userpass/* paths. */
@@ -16,6 +17,7 @@ const loginBody = { type: 'object', additionalProperties: false, required: ['pas
 
 export function authUserpassRoutes(users: UserpassService, tokens: TokenService) {
   return async (app: FastifyInstance) => {
+    dropNullFields(app);
     const base = '/v1/auth/userpass';
     const name = (req: { params: unknown }) => (req.params as { username: string }).username;
     app.route({ method: LIST_METHOD, url: `${base}/users`, handler: async (_req, reply) => reply.answer(listAnswer(await users.list())) });
