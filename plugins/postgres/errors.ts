@@ -12,6 +12,7 @@ export type Phase = 'connect' | 'create' | 'revoke' | 'other';
 interface PgLikeError {
   code?: string;
   message?: string;
+  detail?: string;
 }
 
 export function isAuthFailure(err: unknown): boolean {
@@ -44,5 +45,7 @@ export function toEngineError(err: unknown, phase: Phase, who?: string): EngineE
   if (phase === 'create' && /^(42|22|23|0L|0P)/.test(code)) {
     return new EngineError('config', `creation statements failed: ${msg}`);
   }
-  return new EngineError('upstream', `postgres error${code ? ` ${code}` : ''}: ${msg}`);
+  // DROP ROLE's "some objects depend on it" names them only in the detail: pass it on.
+  const detail = code === '2BP01' && e.detail ? ` (${e.detail.replace(/\s+/g, ' ').slice(0, 500)})` : '';
+  return new EngineError('upstream', `postgres error${code ? ` ${code}` : ''}: ${msg}${detail}`);
 }

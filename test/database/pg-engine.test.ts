@@ -157,3 +157,23 @@ t.test('a database error that echoes the password never carries it', async (t) =
   t.match(err?.message, /\[redacted\]/, 'password replaced');
   t.notMatch(err?.message, /[ZQ]{30}/, 'no 30-character password in the message');
 });
+
+t.test('privileges another role granted to the user: revocation names them, and login is already off', async (t) => {
+  const fx = await pgFixture(t);
+  const ctx = testEngineContext();
+  const engine = postgres.create();
+  t.teardown(() => engine.close());
+  await engine.initialize({ config: fx.config, verifyConnection: true }, ctx);
+  const cred = await issue(engine, ctx, 'reader', fx.groupRole);
+  // Granted by the table's owner, not by the admin: a non-superuser cannot revoke that.
+  await fx.su('CREATE TABLE foreign_grant (x int)');
+  await fx.su(`GRANT SELECT ON foreign_grant TO "${cred.id}"`);
+  const err = await engine.deleteCredential({ credentialId: cred.id, roleName: 'reader', role: fx.groupRole }, ctx)
+    .then(() => undefined, (e: Error & { kind?: string }) => e);
+  t.equal(err?.kind, 'upstream', 'retried by the reaper');
+  t.match(err?.message, /foreign_grant/, 'the error names the object in the way');
+  t.equal(await fx.login(cred.data.username, cred.data.password), null, 'but the user can no longer log in');
+  await fx.su(`REVOKE SELECT ON foreign_grant FROM "${cred.id}"`);
+  await engine.deleteCredential({ credentialId: cred.id, roleName: 'reader', role: fx.groupRole }, ctx);
+  t.notOk(await fx.roleExists(cred.id), 'the retry succeeds once the grant is gone');
+});
