@@ -26,6 +26,8 @@ for (const { kind, scram } of cases) {
     const retries = ctx.logLines.filter((l) => l.includes('transaction retried')).length;
     t.comment(`50 concurrent creds via ${kind}${scram ? ' (scram)' : ''}: ${ms} ms, ${retries} transaction retries`);
     t.equal(new Set(creds.map((c) => c.data.username)).size, 50, '50 distinct users');
+    const conns = await fx.su('SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1', [fx.admin]);
+    t.ok(conns.rows[0].n <= 5, `the pool stayed within max_open_connections (5): ${conns.rows[0].n} connections`);
     let working = 0;
     // Logins in batches of 10: the point is that every user works, not to load the server.
     for (let i = 0; i < creds.length; i += 10) {
