@@ -105,8 +105,8 @@ export class LeaseService {
     const internal = created.internal ? await sealer.seal(Buffer.from(JSON.stringify(created.internal)), internalAad(id)) : undefined;
     if (!(await store.activate(id, internal))) {
       // Revoked while being created (its token was revoked): the fresh credential must go too.
-      await store.create({ ...intent }, 'active', now).catch(() => {});
-      await store.activate(id, internal).catch(() => {});
+      await store.create(intent, 'pending', now).catch(() => {});
+      await store.activate(id, internal).catch(() => false);
       await this.revokeNow(id).catch(() => {});
       throw new LessorError('CONFLICT', 'the lease was revoked while it was being issued');
     }
