@@ -139,3 +139,20 @@ t.test('metrics and health endpoints; the secret ID file removed after login whe
   await a.keepers[0].start().catch(() => {});
   t.equal(f.logins, 2, 'logged in again without the file');
 });
+
+t.test('sidecar started before lessor: keeps retrying with backoff, then writes', async (t) => {
+  const first = await fakeLessor(t);
+  const s = await setup(t, first);
+  await first.close();
+  const port = await freePort();
+  const a = new Agent(s.opts({ address: `http://127.0.0.1:${port}` }), s.log);
+  t.teardown(() => a.stop(false));
+  let started = false;
+  const starting = a.start().then(() => { started = true; });
+  await waitUntil('a few failed attempts', 10_000, async () => s.lines.filter((l) => l.includes('lessor unavailable, retrying')).length >= 2);
+  t.equal(started, false, 'still waiting for lessor');
+  const f = await fakeLessor(t, { port, roleId: first.roleId, secretId: first.secretId });
+  await starting;
+  t.equal(parseEnv(await readFile(join(s.dir, 'db.env'), 'utf8')).USERNAME, 'v-app-1');
+  t.equal(f.logins, 1);
+});

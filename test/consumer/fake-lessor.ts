@@ -23,7 +23,7 @@ export interface FakeLessor {
   close(): Promise<void>;
 }
 
-export async function fakeLessor(t: Teardown, o: { ttl?: number; maxTtl?: number; tokenTtl?: number; tokenMaxTtl?: number } = {}): Promise<FakeLessor> {
+export async function fakeLessor(t: Teardown, o: { ttl?: number; maxTtl?: number; tokenTtl?: number; tokenMaxTtl?: number; port?: number; roleId?: string; secretId?: string } = {}): Promise<FakeLessor> {
   const ttl = o.ttl ?? 2;
   const maxTtl = o.maxTtl ?? 5;
   const tokens = new Map<string, number>(); // token → max expiry (ms)
@@ -31,7 +31,7 @@ export async function fakeLessor(t: Teardown, o: { ttl?: number; maxTtl?: number
   let fail = 0;
   let n = 0;
   const state: FakeLessor = {
-    url: '', roleId: randomBytes(8).toString('hex'), secretId: randomBytes(8).toString('hex'),
+    url: '', roleId: o.roleId ?? randomBytes(8).toString('hex'), secretId: o.secretId ?? randomBytes(8).toString('hex'),
     leases: new Map(), logins: 0, tokenRenewals: 0, requests: [],
     fail503: (k) => { fail = k; },
     revokeTokens: () => tokens.clear(),
@@ -103,7 +103,7 @@ export async function fakeLessor(t: Teardown, o: { ttl?: number; maxTtl?: number
     if ((req.query as { list?: string }).list !== 'true') return reply.code(405).send({ errors: ['use LIST'] });
     return env({ data: { keys: ['a', 'b/'] } });
   });
-  state.url = await app.listen({ host: '127.0.0.1', port: 0 });
+  state.url = await app.listen({ host: '127.0.0.1', port: o.port ?? 0 });
   t.teardown(() => app.close());
   return state;
 }
