@@ -23,6 +23,8 @@ export interface FakeRole {
   fail_revokes?: number;
   unrecoverable?: boolean;
   fail_issue?: boolean;
+  /** Creation waits until the test inserts a 'release' row: revoke a lease while its credential is being made. */
+  issue_wait_release?: boolean;
 }
 
 export const FAKE_TABLE_SQL = `CREATE TABLE IF NOT EXISTS fake_events (
@@ -59,6 +61,13 @@ class FakeEngine implements SecretsEngine<FakeConfig, FakeRole> {
   }
 
   async newCredential(req: { credentialId: string; leaseId: string; role: FakeRole }) {
+    if (req.role.issue_wait_release) {
+      for (let i = 0; i < 1500; i++) {
+        const { rowCount } = await this.pool!.query("SELECT 1 FROM fake_events WHERE kind = 'release'");
+        if (rowCount) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
     if (req.role.fail_issue) throw upstreamError(`issue failed for ${req.credentialId} on ${this.config!.connection_url}`);
     await this.record('issue', req.credentialId, req.leaseId);
     const password = randomBytes(12).toString('hex');
@@ -123,6 +132,7 @@ const plugin: EnginePlugin<FakeConfig, FakeRole> = {
     properties: {
       db_name: { type: 'string' }, default_ttl: durationSchema, max_ttl: durationSchema,
       fail_revokes: { type: 'integer', minimum: -1 }, unrecoverable: { type: 'boolean' }, fail_issue: { type: 'boolean' },
+      issue_wait_release: { type: 'boolean' },
     },
   },
   secretConfigPaths: ['connection_url', 'password'],
