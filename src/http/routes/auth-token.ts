@@ -57,12 +57,12 @@ export function authTokenRoutes(tokens: TokenService) {
   };
   const byToken = async (token: string): Promise<StoredToken> => {
     const stored = await tokens.lookup(hashToken(token));
-    if (!stored) throw badRequest('bad token');
+    if (!stored) throw permissionDenied('bad token'); // Vault's answer for an unknown token: 403
     return stored;
   };
   const byAccessor = async (accessor: string): Promise<StoredToken> => {
     const stored = await tokens.lookupAccessor(accessor);
-    if (!stored) throw badRequest('invalid accessor');
+    if (!stored) throw permissionDenied('invalid accessor');
     return stored;
   };
 
