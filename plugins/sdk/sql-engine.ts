@@ -51,7 +51,10 @@ export interface SqlEngineSpec {
 }
 
 interface PendingRoot {
+  /** The new password, sealed. */
   sealed: string;
+  /** The password it replaces, sealed: only a config still holding it is stale. */
+  previous: string;
   at: number;
 }
 
@@ -110,9 +113,10 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
     this.config = config;
     await this.backend?.close();
     this.backend = this.openBackend(config, ctx);
-    // Only a pending password that differs from the config's can be an unfinished rotation.
+    // Only a config still holding the password a rotation replaced can be stale; any other
+    // password (an operator's new one, or a typo) is taken at its word.
     let pending = await ctx.state.get<PendingRoot>(pendingRootKey(config));
-    if (pending && (await ctx.open(pending.sealed)).toString('utf8') === config.password) pending = undefined;
+    if (pending && (await ctx.open(pending.previous)).toString('utf8') !== config.password) pending = undefined;
     if (req.verifyConnection || pending) {
       try {
         await this.guard([], () => this.db.verify());
@@ -231,7 +235,11 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
     const password = generatePassword(config.password_policy);
     const key = pendingRootKey(config);
     // Kept without expiry: a replica whose stored config is stale must find it whenever it starts.
-    await ctx.state.set(key, { sealed: await ctx.seal(Buffer.from(password, 'utf8')), at: ctx.now() } satisfies PendingRoot);
+    await ctx.state.set(key, {
+      sealed: await ctx.seal(Buffer.from(password, 'utf8')),
+      previous: await ctx.seal(Buffer.from(config.password, 'utf8')),
+      at: ctx.now(),
+    } satisfies PendingRoot);
     const inStatements = await this.statementPassword(password);
     await this.guard([password, inStatements], async () => {
       const custom = this.render(config.root_rotation_statements, { name: config.username!, username: config.username!, password: inStatements, expiration: '' });

@@ -105,3 +105,18 @@ t.test('root_rotation_statements replace the engine\'s own', async (t) => {
   t.equal(await fx.login(fx.admin, fx.adminPassword), null, 'old password refused');
   t.ok(await fx.login(fx.admin, config.password!), 'new password works');
 });
+
+t.test('after rotate-root, a config written with a wrong password is still refused', async (t) => {
+  const fx = await pgFixture(t);
+  const ctx = testEngineContext();
+  const engine = postgres.create();
+  t.teardown(() => engine.close());
+  await engine.initialize({ config: fx.config, verifyConnection: true }, ctx);
+  await engine.rotateRoot!(ctx);
+  const other = postgres.create();
+  t.teardown(() => other.close());
+  const err = await other.initialize({ config: { ...fx.config, password: 'typo-password' }, verifyConnection: true }, ctx)
+    .then(() => undefined, (e: Error & { kind?: string }) => e);
+  t.equal(err?.kind, 'config', 'not silently replaced by the rotated password');
+  t.match(err?.message, /authentication failed/);
+});
