@@ -62,6 +62,12 @@ t.test('static roles: takeover, static-creds, rotate-role, scheduled rotation', 
     db_name: 'pg', username: user, credential_type: 'password', rotation_period: 3600, rotation_statements: [], last_vault_rotation: 'x', ttl: 3600,
   });
   t.notOk('password' in role.body.data);
+  const list = await tr.call('LIST', 'database/static-roles');
+  t.same(list.body.data.keys, ['app'], 'LIST static-roles');
+  t.equal((await tr.call('GET', 'database/static-roles/nope')).status, 404);
+  const cron = await tr.call('POST', 'database/static-roles/app2', { body: { db_name: 'pg', username: user, rotation_schedule: 'not a cron' } });
+  t.equal(cron.status, 400, 'a bad cron expression is refused');
+  t.equal((await tr.call('GET', 'database/static-roles/app2')).status, 404, 'and nothing stored');
 
   t.equal((await tr.call('POST', 'database/rotate-role/app')).status, 204);
   const second = (await tr.call('GET', 'database/static-creds/app')).body.data;
