@@ -31,6 +31,9 @@ export const FAKE_TABLE_SQL = `CREATE TABLE IF NOT EXISTS fake_events (
   id bigserial PRIMARY KEY, kind text NOT NULL, credential_id text NOT NULL, lease_id text, pid integer,
   at timestamptz NOT NULL DEFAULT now())`;
 
+/** Revocations running right now in this process, and the most seen at once (concurrency bounds). */
+export const inFlight = { now: 0, max: 0 };
+
 class FakeEngine implements SecretsEngine<FakeConfig, FakeRole> {
   private pool?: pg.Pool;
   private config?: FakeConfig;
@@ -79,6 +82,15 @@ class FakeEngine implements SecretsEngine<FakeConfig, FakeRole> {
   }
 
   async deleteCredential(req: { credentialId: string; role: FakeRole; internal?: Record<string, unknown> }, _ctx: EngineContext) {
+    inFlight.max = Math.max(inFlight.max, ++inFlight.now);
+    try {
+      await this.revoke(req);
+    } finally {
+      inFlight.now--;
+    }
+  }
+
+  private async revoke(req: { credentialId: string; role: FakeRole; internal?: Record<string, unknown> }) {
     const delay = this.config!.revoke_delay_ms ?? 0;
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     const n = req.role.fail_revokes ?? 0;
