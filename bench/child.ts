@@ -2,6 +2,8 @@
 // (createRuntime, what `lessor server` runs) or the baseline, a bare fastify app answering a
 // constant 200-byte JSON. Both run alone in their own process, so on this 2-core machine the
 // load generator and the server do not share an event loop. Sends {port} once listening.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import Fastify from 'fastify';
 import { loadConfig } from '../src/config.js';
 import { createRuntime } from '../src/runtime.js';
@@ -26,7 +28,25 @@ async function main(): Promise<void> {
   const addr = await rt.app.listen({ host: '127.0.0.1', port: 0 });
   if (process.env.BENCH_NO_BACKGROUND !== '1') rt.startBackground();
   process.send?.({ port: Number(new URL(addr).port) });
-  process.on('message', (m: { cmd?: string }) => {
+  // CPU profiles of just the measured window (the bench sends profile-start / profile-stop
+  // around lessor's trials), so startup and the raw side's trials do not dilute them.
+  let session: Session | undefined;
+  process.on('message', async (m: { cmd?: string; file?: string }) => {
+    if (m?.cmd === 'profile-start') {
+      session = new Session();
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 500 });
+      await session.post('Profiler.start');
+      process.send?.({ ack: 'profile-start' });
+    }
+    if (m?.cmd === 'profile-stop' && session) {
+      const { profile } = await session.post('Profiler.stop');
+      if (m.file) writeFileSync(m.file, JSON.stringify(profile));
+      session.disconnect();
+      session = undefined;
+      process.send?.({ ack: 'profile-stop' });
+    }
     if (m?.cmd === 'reaper-stop') void rt.reaper.stop().then(() => process.send?.({ ack: 'reaper-stop' }));
     if (m?.cmd === 'reaper-start') {
       rt.reaper.start();

@@ -1,4 +1,4 @@
-// npm run bench -- [--quick] [--runs N] [--only a,b] [--trial-ms N] [--populations 0,1000] [--profile]
+// npm run bench -- [--quick] [--runs N] [--only a,b] [--trial-ms N] [--populations 0,1000] [--profile] [--tsx] [--no-build]
 //
 // Starts PostgreSQL, MariaDB and Redis (the test harness), lessor in a child process
 // (createRuntime, as `lessor server`), and runs every workload twice side by side: through
@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { RESULTS_DIR, startChild } from './lib/child.js';
+import { buildChild, RESULTS_DIR, startChild } from './lib/child.js';
 import { lessorEnv, startServers } from './lib/env.js';
 import { Http } from './lib/load.js';
 import { formatTable } from './lib/table.js';
@@ -16,7 +16,7 @@ import { stopBaseline } from './workloads/apikey.js';
 import { WORKLOADS } from './workloads/index.js';
 
 function parseArgs(argv: string[]): BenchOptions {
-  const opts: BenchOptions = { runs: 3, quick: false, trialMs: 5000, only: [], populations: [0, 1000, 10_000], profile: false };
+  const opts: BenchOptions = { runs: 3, quick: false, trialMs: 5000, only: [], populations: [0, 1000, 10_000], profile: false, tsx: false, noBuild: false };
   let trialSet = false;
   let runsSet = false;
   let popSet = false;
@@ -33,8 +33,10 @@ function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--only') opts.only.push(...next().split(',').filter(Boolean));
     else if (a === '--populations') (opts.populations = next().split(',').map(Number)), (popSet = true);
     else if (a === '--profile') opts.profile = true;
+    else if (a === '--tsx') opts.tsx = true;
+    else if (a === '--no-build') opts.noBuild = true;
     else if (a === '--help' || a === '-h') {
-      console.log(`usage: npm run bench -- [--quick] [--runs N] [--only ${WORKLOADS.map((w) => w.name).join(',')}] [--trial-ms N] [--populations 0,1000,10000] [--profile]`);
+      console.log(`usage: npm run bench -- [--quick] [--runs N] [--only ${WORKLOADS.map((w) => w.name).join(',')}] [--trial-ms N] [--populations 0,1000,10000] [--profile] [--tsx] [--no-build]`);
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
@@ -55,16 +57,16 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const started = new Date();
   log(`lessor bench: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; runs ${opts.runs}, trial ${opts.trialMs} ms`);
+  const how = opts.tsx ? 'tsx' : buildChild(log, opts.noBuild);
   const servers = await startServers(log);
   const rows: Row[] = [];
-  const profileDir = join(RESULTS_DIR, 'profiles');
   try {
     const env = lessorEnv(servers);
-    const lessor = await startChild('lessor', { env, cpuProfDir: opts.profile ? profileDir : undefined });
-    log(`lessor listening on ${lessor.base} (child process ${lessor.pid}; load generator and raw side in this process)`);
+    const lessor = await startChild('lessor', { env });
+    log(`lessor listening on ${lessor.base} (child process ${lessor.pid}, ${how}; load generator and raw side in this process)`);
     const admin = new Http(lessor.base, 4, env.LESSOR_ROOT_TOKEN);
     const token = await benchToken(admin);
-    const ctx: BenchCtx = { servers, lessor, admin, token, env, opts, log };
+    const ctx: BenchCtx = { servers, lessor, admin, token, env, server: how, opts, log };
     try {
       for (const w of WORKLOADS) {
         if (opts.only.length > 0 && !opts.only.includes(w.name)) continue;
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
   } finally {
     await servers.stop();
   }
+  flatness(rows);
   const table = formatTable(rows);
   process.stdout.write(`\n${table}\n`);
   const out = {
@@ -92,11 +95,30 @@ async function main(): Promise<void> {
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     machine: { cores: cpus().length, model: cpus()[0]?.model, node: process.version },
     options: opts,
+    server: how,
     rows: rows.map(({ lessor, raw, ...r }) => ({ ...r, lessor: lessor && strip(lessor), raw: raw && strip(raw) })),
     table,
   };
   writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(out, null, 2));
   log(`wrote bench/results/latest.json${opts.profile ? ` and CPU profiles in bench/results/profiles/` : ''}`);
+}
+
+/**
+ * Cost must stay flat as the live population grows: each row measured on a population gets its
+ * lessor rate relative to the same case on no population (goal ≥ 0.9×).
+ */
+function flatness(rows: Row[]): void {
+  for (const r of rows) {
+    if (!r.population || !r.lessor || r.workload === 'cold-start' || r.workload === 'lease-renew') continue;
+    const base = rows.find((b) => b.workload === r.workload && b.case === r.case && b.concurrency === r.concurrency && b.population === 0 && b.lessor);
+    if (!base?.lessor) continue;
+    const rel = r.lessor.perSec / base.lessor.perSec;
+    r.extra = { ...r.extra, 'vs live=0': rel };
+    if (r.goal === undefined) {
+      r.goal = '≥ 0.9× its rate at live=0';
+      r.met = rel >= 0.9;
+    }
+  }
 }
 
 const strip = ({ trials, ...s }: NonNullable<Row['lessor']>) => ({ ...s, trials: trials.map((t) => ({ ...t })) });

@@ -1,11 +1,54 @@
 // Starts bench/child.ts in its own process and waits until it listens.
-import { fork, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const CHILD = fileURLToPath(new URL('../child.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CHILD_TS = fileURLToPath(new URL('../child.ts', import.meta.url));
 export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+const BUILD = join(RESULTS_DIR, 'build');
+
+/** How the child runs: compiled JavaScript (as `lessor server` runs from dist/) or through tsx. */
+let childEntry: { file: string; execArgv: string[]; how: string } = { file: CHILD_TS, execArgv: ['--import', 'tsx'], how: 'tsx' };
+
+function copyLua(from: string, to: string): void {
+  for (const name of readdirSync(from)) {
+    const src = join(from, name);
+    if (statSync(src).isDirectory()) copyLua(src, join(to, name));
+    else if (name.endsWith('.lua')) {
+      mkdirSync(dirname(join(to, name)), { recursive: true });
+      cpSync(src, join(to, name));
+    }
+  }
+}
+
+/**
+ * Compiles the working tree (tsc, emit only) into bench/results/build, with the Lua scripts and
+ * migrations beside it, so the server under test runs as plain JavaScript like a production
+ * install: no tsx loader in its CPU profile or its RSS. Falls back to tsx if that fails.
+ */
+export function buildChild(log: (s: string) => void, reuse = false): string {
+  const t0 = performance.now();
+  if (reuse && existsSync(join(BUILD, 'bench/child.js'))) {
+    childEntry = { file: join(BUILD, 'bench/child.js'), execArgv: [], how: 'compiled JavaScript (reused build)' };
+    log('  reusing bench/results/build (--no-build)');
+    return childEntry.how;
+  }
+  rmSync(BUILD, { recursive: true, force: true });
+  const r = spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', join(ROOT, 'tsconfig.json'), '--noCheck', '--outDir', BUILD, '--sourceMap', 'false'], { cwd: ROOT, encoding: 'utf8' });
+  const entry = join(BUILD, 'bench/child.js');
+  if (r.status !== 0 || !existsSync(entry)) {
+    log(`  compiling the server failed (${(r.stdout || r.stderr || '').split('\n')[0]}): running it through tsx`);
+    return childEntry.how;
+  }
+  copyLua(join(ROOT, 'src'), join(BUILD, 'src'));
+  copyLua(join(ROOT, 'plugins'), join(BUILD, 'plugins'));
+  cpSync(join(ROOT, 'migrations'), join(BUILD, 'migrations'), { recursive: true });
+  childEntry = { file: entry, execArgv: [], how: 'compiled JavaScript' };
+  log(`  compiled the server in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return childEntry.how;
+}
 
 export interface Child {
   pid: number;
@@ -15,7 +58,7 @@ export interface Child {
   startMs: number;
   proc: ChildProcess;
   rssMb(): number;
-  command(cmd: string): Promise<void>;
+  command(cmd: string, extra?: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -28,10 +71,10 @@ export interface ChildOptions {
 }
 
 export async function startChild(mode: 'lessor' | 'baseline', opts: ChildOptions = {}): Promise<Child> {
-  const execArgv = ['--import', 'tsx', ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [])];
+  const execArgv = [...childEntry.execArgv, ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [])];
   const log = openSync(join(RESULTS_DIR, opts.logName ?? `${mode}.log`), 'a');
   const t0 = performance.now();
-  const proc = fork(CHILD, [mode], {
+  const proc = fork(childEntry.file, [mode], {
     execArgv,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', log, log, 'ipc'],
@@ -58,7 +101,7 @@ export async function startChild(mode: 'lessor' | 'baseline', opts: ChildOptions
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
       return m ? Number(m[1]) / 1024 : NaN;
     },
-    command: (cmd) => new Promise((resolve) => {
+    command: (cmd, extra = {}) => new Promise((resolve) => {
       const on = (m: { ack?: string }) => {
         if (m?.ack === cmd) {
           proc.off('message', on);
@@ -66,7 +109,7 @@ export async function startChild(mode: 'lessor' | 'baseline', opts: ChildOptions
         }
       };
       proc.on('message', on);
-      proc.send({ cmd });
+      proc.send({ cmd, ...extra });
     }),
     stop: () => new Promise((resolve) => {
       if (proc.exitCode !== null || proc.signalCode !== null) return resolve();

@@ -1,4 +1,6 @@
-import type { Child } from './child.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { RESULTS_DIR, type Child } from './child.js';
 import type { BenchServers } from './env.js';
 import { median, type Http, type Trial } from './load.js';
 
@@ -13,6 +15,10 @@ export interface BenchOptions {
   populations: number[];
   /** Write a CPU profile of the lessor child to bench/results/profiles/. */
   profile: boolean;
+  /** Run the server through tsx instead of compiling it first. */
+  tsx: boolean;
+  /** Reuse the last compiled server in bench/results/build. */
+  noBuild: boolean;
 }
 
 export interface BenchCtx {
@@ -23,6 +29,8 @@ export interface BenchCtx {
   /** A token with the bench policy (what a service would hold): the measured requests use it. */
   token: string;
   env: Record<string, string>;
+  /** How the server runs: compiled JavaScript or tsx. */
+  server: string;
   opts: BenchOptions;
   log(line: string): void;
 }
@@ -64,6 +72,19 @@ export function side(trials: Trial[]): Side {
   };
 }
 
+/** With --profile, a CPU profile of the lessor child covering just this trial. */
+export async function profiled<T>(ctx: BenchCtx, label: string, fn: () => Promise<T>): Promise<T> {
+  if (!ctx.opts.profile) return fn();
+  mkdirSync(join(RESULTS_DIR, 'profiles'), { recursive: true });
+  const file = join(RESULTS_DIR, 'profiles', `${label.replace(/[^A-Za-z0-9=.-]+/g, '_')}.cpuprofile`);
+  await ctx.lessor.command('profile-start');
+  try {
+    return await fn();
+  } finally {
+    await ctx.lessor.command('profile-stop', { file });
+  }
+}
+
 /** Runs lessor and raw trials alternately (so drift in machine load hits both), then medians. */
 export async function paired(
   ctx: BenchCtx,
@@ -78,7 +99,7 @@ export async function paired(
     // Alternate who goes first, so neither side always runs on a cooler (or hotter) machine.
     const order = i % 2 === 0 ? (['lessor', 'raw'] as const) : (['raw', 'lessor'] as const);
     for (const who of order) {
-      const t = who === 'lessor' ? await lessor() : await raw();
+      const t = who === 'lessor' ? await profiled(ctx, `${label} run ${i + 1}`, lessor) : await raw();
       (who === 'lessor' ? l : r).push(t);
       ctx.log(`  ${label} run ${i + 1} ${who}: ${t.perSec.toFixed(1)}/s p50 ${t.p50.toFixed(2)} ms p99 ${t.p99.toFixed(2)} ms${t.errors ? ` errors ${t.errors} (${t.firstError})` : ''}`);
       await between();

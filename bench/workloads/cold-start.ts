@@ -73,7 +73,7 @@ export async function coldStart(ctx: BenchCtx): Promise<Row[]> {
   const ratio = msB / msA;
   return [{
     workload: 'cold-start', case: `${n} live leases vs none`, population: n, ratio,
-    note: `start-to-healthy ${msB.toFixed(0)} ms vs ${msA.toFixed(0)} ms; RSS ${rssB.toFixed(0)} MB vs ${median(a.map((x) => x.rssMb)).toFixed(0)} MB (tsx loader included)`,
+    note: `start-to-healthy ${msB.toFixed(0)} ms vs ${msA.toFixed(0)} ms; RSS ${rssB.toFixed(0)} MB vs ${median(a.map((x) => x.rssMb)).toFixed(0)} MB (${ctx.server})`,
     extra: { start_ms: msB, start_ms_empty: msA, rss_mb: rssB },
     goal: 'ratio ≤ 1.2, RSS < 150 MB', met: ratio <= 1.2 && rssB < 150,
   }];
