@@ -7,8 +7,11 @@ import { request } from './transport.js';
 import type { AuthInfo, LeaseLookup, LessorClientOptions, RenewAnswer, RetryOptions, VaultResponse } from './types.js';
 
 export interface ClientEvents {
-  /** After every successful login (never carries the token itself). */
-  login: [{ accessor?: string; ttl: number; policies: string[] }];
+  /**
+   * After every successful login (never carries the token itself). `replaced`: an earlier token
+   * existed, and leases it created end when it does (lessor cascades token expiry to leases).
+   */
+  login: [{ accessor?: string; ttl: number; policies: string[]; replaced: boolean }];
   tokenRenewed: [{ accessor?: string; ttl: number }];
   /** A background token renewal or re-login failed; the client keeps trying. */
   authError: [Error];
@@ -30,9 +33,11 @@ export class LessorClient extends EventEmitter<ClientEvents> {
   private readonly retry: Required<RetryOptions>;
   private readonly timeoutMs: number;
   private closed = false;
+  private generation = 0;
 
   constructor(opts: LessorClientOptions) {
     super();
+    this.setMaxListeners(0); // one listener per Lease; many leases on one client are normal
     if (!opts.address) throw new TypeError('LessorClient needs an address');
     this.address = opts.address;
     this.loginFn = loginFor(opts);
@@ -94,6 +99,11 @@ export class LessorClient extends EventEmitter<ClientEvents> {
     return { accessor: this.accessor };
   }
 
+  /** Increments on every login: leases remember the one they were issued under. */
+  get tokenGeneration(): number {
+    return this.generation;
+  }
+
   /** The token's accessor, safe to log (the token itself never leaves the client). */
   get tokenAccessor(): string | undefined {
     return this.accessor;
@@ -111,9 +121,22 @@ export class LessorClient extends EventEmitter<ClientEvents> {
       return await this.send<T>(method, path, { ...opts, token });
     } catch (err) {
       if (!isStatus(err, 403) || !this.loginFn) throw err;
-      // The token may have expired or been revoked under us: one fresh login, one more try.
+      // A 403 is also "your policy does not allow this": only a dead token is worth a new login
+      // (a new login replaces every lease issued under the old token).
+      if (token === this.token && (await this.tokenAlive(token))) throw err;
       const fresh = await this.relogin(token);
       return this.send<T>(method, path, { ...opts, token: fresh });
+    }
+  }
+
+  /** lookup-self answers any live token (lessor's default policy, as Vault's). */
+  private async tokenAlive(token: string): Promise<boolean> {
+    try {
+      await this.send('GET', 'auth/token/lookup-self', { token });
+      return true;
+    } catch (err) {
+      if (isStatus(err, 403)) return false;
+      throw err;
     }
   }
 
@@ -143,7 +166,9 @@ export class LessorClient extends EventEmitter<ClientEvents> {
   private adopt(auth: AuthInfo): string {
     this.token = auth.client_token;
     this.accessor = auth.accessor;
-    this.emit('login', { accessor: auth.accessor, ttl: auth.lease_duration, policies: auth.policies ?? [] });
+    const replaced = this.generation > 0;
+    this.generation++;
+    this.emit('login', { accessor: auth.accessor, ttl: auth.lease_duration, policies: auth.policies ?? [], replaced });
     this.scheduleTokenCare(auth.lease_duration, auth.renewable, auth.lease_duration);
     return auth.client_token;
   }

@@ -13,6 +13,8 @@ export interface Credential<T = Record<string, unknown>> {
   /** When the lease ends unless renewed (ms since epoch). */
   expiresAt: number;
   adopted: boolean;
+  /** The client's token generation when this was issued or adopted (see LessorClient.tokenGeneration). */
+  tokenGeneration: number;
 }
 
 export interface LeaseOptions {
@@ -24,7 +26,7 @@ export interface LeaseOptions {
   adopt?: { leaseId: string; leaseDuration?: number };
 }
 
-export type RotationReason = 'max ttl' | 'not renewable' | 'renewal refused' | 'expired' | 'forced';
+export type RotationReason = 'max ttl' | 'not renewable' | 'renewal refused' | 'expired' | 'token replaced' | 'forced';
 
 export interface LeaseEvents<T> {
   renewed: [Credential<T>];
@@ -60,6 +62,7 @@ export class Lease<T = Record<string, unknown>> extends EventEmitter<LeaseEvents
   /** The first credentials (adopted or new); later calls return the same promise. */
   start(): Promise<Credential<T>> {
     this.starting ??= (async () => {
+      this.client.on('login', this.onLogin);
       const adopted = this.opts.adopt ? await this.tryAdopt(this.opts.adopt) : undefined;
       if (adopted) {
         this.current = adopted;
@@ -84,7 +87,19 @@ export class Lease<T = Record<string, unknown>> extends EventEmitter<LeaseEvents
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.client.off('login', this.onLogin);
   }
+
+  /**
+   * lessor revokes a token's leases when the token ends. The client logs in again before its
+   * token runs out (or after a 403, when it already has): credentials issued under the old token
+   * are replaced now, while they still work, instead of being lost with it.
+   */
+  private readonly onLogin = ({ replaced }: { replaced: boolean }) => {
+    const cur = this.current;
+    if (!replaced || this.stopped || !cur || cur.tokenGeneration === this.client.tokenGeneration) return;
+    void this.rotate('token replaced').catch(() => {});
+  };
 
   private async fetch(): Promise<Credential<T>> {
     const res = await this.client.read<T>(this.path);
@@ -92,6 +107,7 @@ export class Lease<T = Record<string, unknown>> extends EventEmitter<LeaseEvents
     return {
       leaseId: res.lease_id, data: res.data ?? undefined, leaseDuration: res.lease_duration,
       renewable: res.renewable, expiresAt: Date.now() + res.lease_duration * 1000, adopted: false,
+      tokenGeneration: this.client.tokenGeneration,
     };
   }
 
@@ -103,7 +119,7 @@ export class Lease<T = Record<string, unknown>> extends EventEmitter<LeaseEvents
       const r = await this.client.renew(a.leaseId, this.increment);
       return {
         leaseId: a.leaseId, data: undefined, leaseDuration: r.lease_duration, renewable: r.renewable,
-        expiresAt: Date.now() + r.lease_duration * 1000, adopted: true,
+        expiresAt: Date.now() + r.lease_duration * 1000, adopted: true, tokenGeneration: this.client.tokenGeneration,
         capped: !r.renewable || r.lease_duration < this.increment,
       };
     } catch (err) {

@@ -83,3 +83,13 @@ t.test('the token is renewed at two thirds of its TTL, and replaced by a login w
   const res = await c.read('database/creds/app');
   t.ok(res.lease_id, 'the new token works');
 });
+
+t.test('a 403 on a live token (no permission) does not log in again', async (t) => {
+  const f = await fakeLessor(t);
+  const c = new LessorClient({ address: f.url, approle: { roleId: f.roleId, secretId: f.secretId } });
+  t.teardown(() => c.close());
+  await c.read('database/creds/app');
+  const err = await c.read('secret/forbidden').catch((e) => e);
+  t.equal(err.status, 403);
+  t.equal(f.logins, 1, 'still the first login');
+});

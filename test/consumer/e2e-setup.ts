@@ -21,8 +21,8 @@ export interface E2E {
   roleExists(user: string): Promise<boolean>;
   /** A token carrying only the app policy. */
   appToken(): Promise<string>;
-  /** An AppRole for the app policy: its role ID and a fresh secret ID. */
-  approle(): Promise<{ roleId: string; secretId: string }>;
+  /** An AppRole for the app policy (token TTLs default to 1h): its role ID and a fresh secret ID. */
+  approle(o?: { tokenTtl?: number; tokenMaxTtl?: number }): Promise<{ roleId: string; secretId: string }>;
 }
 
 async function expectOk(tr: TestRuntime, method: string, path: string, body?: unknown) {
@@ -98,8 +98,10 @@ export async function e2e(t: Teardown, o: { defaultTtl: number; maxTtl: number }
       const body = await expectOk(tr, 'PUT', 'auth/token/create', { policies: [tag], ttl: '1h' });
       return body.auth.client_token as string;
     },
-    approle: async () => {
-      await expectOk(tr, 'PUT', `auth/approle/role/${tag}`, { token_policies: [tag], token_ttl: '1h' });
+    approle: async (a = {}) => {
+      await expectOk(tr, 'PUT', `auth/approle/role/${tag}`, {
+        token_policies: [tag], token_ttl: a.tokenTtl ?? 3600, ...(a.tokenMaxTtl ? { token_max_ttl: a.tokenMaxTtl } : {}),
+      });
       const roleId = (await expectOk(tr, 'GET', `auth/approle/role/${tag}/role-id`)).data.role_id as string;
       const secretId = (await expectOk(tr, 'PUT', `auth/approle/role/${tag}/secret-id`)).data.secret_id as string;
       return { roleId, secretId };

@@ -56,6 +56,11 @@ export async function fakeLessor(t: Teardown, o: { ttl?: number; maxTtl?: number
     state.logins++;
     return env({ auth: { client_token: token, accessor: `acc${state.logins}`, policies: ['app'], lease_duration: o.tokenTtl ?? 3600, renewable: true } });
   } });
+  app.get('/v1/auth/token/lookup-self', async (req, reply) => {
+    if (!authed(req)) return deny(reply);
+    return env({ data: { accessor: 'acc' } });
+  });
+  app.get('/v1/secret/forbidden', async (_req, reply) => deny(reply));
   app.put('/v1/auth/token/renew-self', async (req, reply) => {
     if (!authed(req)) return deny(reply);
     state.tokenRenewals++;

@@ -60,3 +60,17 @@ t.test('forced rotation is shared by concurrent callers', async (t) => {
   t.equal(a.leaseId, b.leaseId);
   t.equal(f.leases.size, 2);
 });
+
+t.test('a new login (token at its max TTL) replaces credentials issued under the old token', async (t) => {
+  const f = await fakeLessor(t, { ttl: 30, maxTtl: 60, tokenTtl: 1, tokenMaxTtl: 2 });
+  const c = new LessorClient({ address: f.url, approle: { roleId: f.roleId, secretId: f.secretId } });
+  const lease = c.lease('database/creds/app');
+  t.teardown(() => { lease.stop(); c.close(); });
+  const reasons: string[] = [];
+  lease.on('rotated', (r) => reasons.push(r.reason));
+  const first = await lease.start();
+  await waitUntil('rotation after the second login', 5000, async () => reasons.length >= 1);
+  t.equal(f.logins, 2);
+  t.same(reasons, ['token replaced']);
+  t.not(lease.current?.leaseId, first.leaseId);
+});

@@ -86,3 +86,38 @@ t.test('a refused login (28P01) is retried once with fresh credentials', async (
   t.same(res.map((r) => r.rows[0].u), [pool.username, pool.username], 'both queries succeeded as the new user');
   await waitUntil('the refused user is revoked', 15_000, async () => !(await env.roleExists(first)));
 });
+
+t.test('the client token reaching its max TTL: new login, new credentials, no failed query', async (t) => {
+  // lessor revokes a token's leases when the token ends; the pool must move off them in time.
+  const env = await e2e(t, { defaultTtl: 60, maxTtl: 600 });
+  const client = new LessorClient({ address: env.address, approle: await env.approle({ tokenTtl: 3, tokenMaxTtl: 6 }) });
+  t.teardown(() => client.close());
+  let logins = 0;
+  client.on('login', () => logins++);
+  const pool = createPgPool({ client, role: env.role, pool: { connectionString: env.dbUrl, max: 3 } });
+  t.teardown(() => pool.end());
+  const users: string[] = [];
+  const reasons: string[] = [];
+  pool.on('rotated', (r) => { users.push(r.username!); reasons.push(r.reason); });
+  await pool.start();
+  users.unshift(pool.username!);
+  const failures: string[] = [];
+  let ok = 0;
+  const deadline = Date.now() + 45_000;
+  const worker = async () => {
+    while (users.length < 3 && Date.now() < deadline) {
+      try {
+        const r = await pool.query<{ u: string }>('SELECT current_user AS u FROM items LIMIT 1');
+        if (!users.includes(r.rows[0].u)) throw new Error(`connected as ${r.rows[0].u}`);
+        ok++;
+      } catch (err) {
+        failures.push((err as Error).message);
+      }
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+  t.same(failures, [], `zero failed queries (${ok} ran)`);
+  t.ok(logins >= 3, `${logins} logins`);
+  t.same(reasons.slice(0, 2), ['token replaced', 'token replaced']);
+  for (const u of users.slice(0, 2)) await waitUntil(`${u} dropped`, 20_000, async () => !(await env.roleExists(u)));
+});
