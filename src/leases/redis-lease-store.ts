@@ -113,13 +113,13 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   async revokePrefix(prefix: string, now: number): Promise<number> {
-    // Slices of 5,000 keep each script call to a few milliseconds, so other clients are not
+    // Slices of 2,000 keep each script call to a few milliseconds, so other clients are not
     // blocked behind a 100,000-lease prefix.
     let start = `[${prefix}`;
     let total = 0;
     for (;;) {
       const [n, last] = await runScript<[number, string]>(this.redis, 'leaseRevokePrefix',
-        [this.all, this.due, this.revoking], [start, `[${prefix}\xff`, now, 5000]);
+        [this.all, this.due, this.revoking], [start, `[${prefix}\xff`, now, 2000]);
       total += n;
       if (!last) return total;
       start = `(${last}`;
