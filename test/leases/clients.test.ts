@@ -65,6 +65,7 @@ t.test('hvac', async (t) => {
   t.equal(out.lookup.id, out.issued.lease_id);
   t.equal(out.lookup.ttl, 60);
   t.same(out.renew, { lease_id: out.issued.lease_id, lease_duration: 90, renewable: true });
+  t.equal(out.renew_default, 60, 'increment null: the TTL granted at issue');
   t.same(out.list, [out.issued.lease_id.split('/').pop()]);
   t.equal(out.revoke_status, 204);
   t.match(out.lookup_after_revoke, /invalid lease/);

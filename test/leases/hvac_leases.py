@@ -15,6 +15,8 @@ out["issued"] = {"lease_id": lease_id, "lease_duration": cred["lease_duration"],
 out["lookup"] = client.sys.read_lease(lease_id)["data"]
 renewed = client.sys.renew_lease(lease_id, increment=90)
 out["renew"] = {k: renewed[k] for k in ("lease_id", "lease_duration", "renewable")}
+# hvac sends "increment": null when none is given.
+out["renew_default"] = client.sys.renew_lease(lease_id)["lease_duration"]
 out["list"] = client.sys.list_leases("fake/creds/app")["data"]["keys"]
 resp = client.sys.revoke_lease(lease_id)
 out["revoke_status"] = getattr(resp, "status_code", None)
