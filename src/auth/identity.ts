@@ -77,17 +77,31 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
 
   let rootTokenNotice: string | undefined;
   if (config.rootToken) {
-    await tokens.ensureRoot(config.rootToken);
-    await markBootstrapped(sql);
+    try {
+      if ((await tokens.ensureRoot(config.rootToken)) && config.mode === 'server') {
+        // Revoking it is undone by the next start while the variable is set.
+        log.warn('root token from LESSOR_ROOT_TOKEN created; unset the variable once admin identities exist');
+      }
+    } catch (err) {
+      // Redis down at start: serve anyway (health shows it); the next start tries again.
+      log.error({ err }, 'could not ensure the root token from LESSOR_ROOT_TOKEN');
+    }
+    await markBootstrapped(sql, async () => {});
     if (config.mode === 'dev') rootTokenNotice = config.rootToken;
   } else if (config.mode === 'dev') {
     // Dev tokens live in this process, so each start gets a fresh root token.
     rootTokenNotice = newToken();
     await tokens.ensureRoot(rootTokenNotice);
-  } else if (await markBootstrapped(sql)) {
-    rootTokenNotice = newToken();
-    await tokens.ensureRoot(rootTokenNotice);
-    log.warn('install bootstrapped: a root token was generated and printed once on stderr');
+  } else {
+    const token = newToken();
+    try {
+      if (await markBootstrapped(sql, () => tokens.ensureRoot(token))) {
+        rootTokenNotice = token;
+        log.warn('install bootstrapped: a root token was generated and printed once on stderr');
+      }
+    } catch (err) {
+      log.error({ err }, 'could not bootstrap a root token (token store unreachable); the next start tries again');
+    }
   }
 
   const hooks = async (app: FastifyInstance) => {
@@ -139,12 +153,20 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
   };
 }
 
-/** True for the one caller that bootstraps an empty install (safe with replicas racing). */
-async function markBootstrapped(sql: SqlStore): Promise<boolean> {
-  const { rowCount } = await sql.query(
-    `INSERT INTO install (id, install_id, bootstrapped) VALUES (1, $1, true)
-     ON CONFLICT (id) DO UPDATE SET bootstrapped = true WHERE install.bootstrapped = false`,
-    [randomUUID()],
-  );
-  return rowCount === 1;
+/**
+ * Marks the install bootstrapped and runs `bootstrap` in the same transaction: true for the one
+ * caller that did it. Replicas starting together serialise on the row lock, and a failed
+ * bootstrap (Redis down) rolls back, so the next start tries again instead of losing the token.
+ */
+async function markBootstrapped(sql: SqlStore, bootstrap: () => Promise<unknown>): Promise<boolean> {
+  return sql.transaction(async (tx) => {
+    const { rowCount } = await tx.query(
+      `INSERT INTO install (id, install_id, bootstrapped) VALUES (1, $1, true)
+       ON CONFLICT (id) DO UPDATE SET bootstrapped = true WHERE install.bootstrapped = false`,
+      [randomUUID()],
+    );
+    if (rowCount !== 1) return false;
+    await bootstrap();
+    return true;
+  });
 }

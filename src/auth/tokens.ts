@@ -175,8 +175,9 @@ export class TokenService {
   }
 
   /** Makes sure a root token with this value exists (LESSOR_ROOT_TOKEN / dev root token). */
-  async ensureRoot(token: string): Promise<void> {
-    if (await this.lookup(hashToken(token))) return;
+  async ensureRoot(token: string): Promise<boolean> {
+    if (await this.lookup(hashToken(token))) return false;
     await this.issue({ token, policies: ['root'], displayName: 'root', entityName: 'root', path: 'auth/token/root' });
+    return true;
   }
 }

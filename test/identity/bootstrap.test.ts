@@ -1,4 +1,5 @@
 import t from 'tap';
+import { ownRedis } from '../helpers/context.js';
 import { testRuntime } from '../helpers/test-runtime.js';
 
 t.test('lessor server on an empty install generates a root token once', async (t) => {
@@ -33,4 +34,15 @@ t.test('LESSOR_ROOT_TOKEN and dev mode root tokens', async (t) => {
   const dev = await testRuntime(t, { devMode: true });
   t.equal(dev.rt.rootTokenNotice, dev.rootToken, 'lessor dev prints its root token');
   t.equal((await dev.call('GET', 'auth/token/lookup-self')).status, 200);
+});
+
+t.test('a bootstrap that cannot store its root token (Redis down) is retried by the next start', async (t) => {
+  const redis = await ownRedis(t);
+  await redis.stop();
+  const first = await testRuntime(t, { env: { LESSOR_ROOT_TOKEN: '', LESSOR_REDIS_URL: redis.url() } });
+  t.equal(first.rt.rootTokenNotice, undefined, 'no token printed that does not exist');
+  await redis.start();
+  const second = await testRuntime(t, { shareWith: first });
+  t.match(second.rt.rootTokenNotice, /^lsr\./);
+  t.equal((await second.call('GET', 'auth/token/lookup-self', { token: second.rt.rootTokenNotice! })).status, 200);
 });
