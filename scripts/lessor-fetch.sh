@@ -75,11 +75,15 @@ case $TIMEOUT in
 esac
 
 if [ -n "$ROLE_ID_FILE$SECRET_ID_FILE" ]; then
-  [ -n "$ROLE_ID_FILE" ] && [ -n "$SECRET_ID_FILE" ] || die "AppRole login needs both --role-id-file and --secret-id-file"
+  if [ -z "$ROLE_ID_FILE" ] || [ -z "$SECRET_ID_FILE" ]; then
+    die "AppRole login needs both --role-id-file and --secret-id-file"
+  fi
   [ -r "$ROLE_ID_FILE" ] || die "cannot read --role-id-file $ROLE_ID_FILE"
   [ -r "$SECRET_ID_FILE" ] || die "cannot read --secret-id-file $SECRET_ID_FILE"
 elif [ -n "$JWT_FILE$JWT_ROLE" ]; then
-  [ -n "$JWT_FILE" ] && [ -n "$JWT_ROLE" ] || die "JWT login needs both --jwt-file and --jwt-role"
+  if [ -z "$JWT_FILE" ] || [ -z "$JWT_ROLE" ]; then
+    die "JWT login needs both --jwt-file and --jwt-role"
+  fi
   [ -r "$JWT_FILE" ] || die "cannot read --jwt-file $JWT_FILE"
 else
   die "no credentials: pass --role-id-file/--secret-id-file or --jwt-file/--jwt-role"
