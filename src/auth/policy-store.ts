@@ -19,6 +19,7 @@ export const DEFAULT_POLICY = JSON.stringify(
       'auth/token/revoke-self': { capabilities: ['update'] },
       'sys/leases/renew': { capabilities: ['update'] },
       'sys/leases/lookup': { capabilities: ['update'] },
+      'sys/capabilities-self': { capabilities: ['update'] },
     },
   },
   null,

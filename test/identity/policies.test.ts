@@ -53,6 +53,8 @@ t.test('policies are enforced; deny wins over allow; changes apply on every repl
   t.equal((await replica.call('GET', 'sys/key-status', { token })).status, 403, 'deny wins');
   t.equal((await tr.call('GET', 'sys/key-status', { token })).status, 403);
 
+  const caps = await tr.call('POST', 'sys/capabilities-self', { token, body: { paths: ['sys/key-status', 'sys/policies/acl/x', 'nowhere'] } });
+  t.same(caps.body.data, { 'sys/key-status': ['deny'], 'sys/policies/acl/x': ['read', 'list'], nowhere: ['deny'] }, 'capabilities-self');
   await replica.call('DELETE', 'sys/policies/acl/blocker');
   t.equal((await tr.call('GET', 'sys/key-status', { token })).status, 200, 'deleting the deny restores access everywhere');
 });

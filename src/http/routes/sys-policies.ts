@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { notFound } from '../../errors.js';
+import { badRequest, notFound } from '../../errors.js';
 import type { PolicyStore } from '../../auth/policy-store.js';
 import { listAnswer } from '../envelope.js';
 import { LIST_METHOD } from '../request-shape.js';
@@ -15,8 +15,32 @@ const legacyBody = {
   anyOf: [{ required: ['policy'] }, { required: ['rules'] }],
 } as const;
 
+const capabilitiesBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { path: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] }, paths: { type: 'array', items: { type: 'string' } } },
+} as const;
+
 export function sysPolicyRoutes(policies: PolicyStore) {
   return async (app: FastifyInstance) => {
+    // What the caller's own token may do on some paths (Vault's sys/capabilities-self).
+    app.route({
+      method: ['POST', 'PUT'],
+      url: '/v1/sys/capabilities-self',
+      schema: { body: capabilitiesBody },
+      handler: async (req, reply) => {
+        const b = req.body as { path?: string | string[]; paths?: string[] };
+        const paths = [...(b.paths ?? []), ...[b.path ?? []].flat()].map((p) => p.replace(/^\/+|\/+$/g, ''));
+        if (paths.length === 0) throw badRequest('missing paths');
+        const identity = req.identity!;
+        const acl = identity.isRoot ? undefined : await policies.aclFor(identity.policies);
+        const data: Record<string, string[]> = {};
+        for (const p of paths) data[p] = acl ? acl.capabilities(p) : ['root'];
+        if (paths.length === 1) data.capabilities = data[paths[0]];
+        return reply.answer({ data });
+      },
+    });
+
     const read = async (name: string) => {
       const text = await policies.get(name);
       if (text === undefined && name.toLowerCase() !== 'root') throw notFound(`no policy named "${name}"`);
