@@ -74,6 +74,8 @@ export class Lease<T = Record<string, unknown>> extends EventEmitter<LeaseEvents
       this.schedule(this.delay(this.current));
       return this.current;
     })();
+    // A failed start leaves nothing behind (callers retry with a new Lease).
+    this.starting.catch(() => { if (!this.current) this.client.off('login', this.onLogin); });
     return this.starting;
   }
 
