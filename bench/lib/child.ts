@@ -58,6 +58,8 @@ export interface Child {
   startMs: number;
   proc: ChildProcess;
   rssMb(): number;
+  /** CPU time (user + system) the child has used so far, in ms. */
+  cpuMs(): number;
   command(cmd: string, extra?: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
 }
@@ -100,6 +102,12 @@ export async function startChild(mode: 'lessor' | 'baseline', opts: ChildOptions
     rssMb: () => {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
       return m ? Number(m[1]) / 1024 : NaN;
+    },
+    cpuMs: () => {
+      const stat = readFileSync(`/proc/${proc.pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14 and 15 (utime, stime) in clock ticks, 100 per second on Linux.
+      return (Number(f[11]) + Number(f[12])) * 10;
     },
     command: (cmd, extra = {}) => new Promise((resolve) => {
       const on = (m: { ack?: string }) => {

@@ -11,6 +11,10 @@ export interface Trial {
   p50: number;
   p99: number;
   firstError?: string;
+  /** lessor trials: CPU time the lessor process spent per operation (ms). */
+  cpuMsPerOp?: number;
+  /** Operations run unmeasured before the trial. */
+  warmupOps?: number;
 }
 
 export interface LoadOptions {
@@ -38,7 +42,7 @@ export function median(xs: number[]): number {
 
 /** op(i) gets a global sequence number; it throws (or rejects) to count an error. */
 export async function runLoad(op: (i: number) => Promise<unknown>, o: LoadOptions): Promise<Trial> {
-  if (o.warmupMs) await runLoad(op, { concurrency: o.concurrency, durationMs: o.warmupMs });
+  const warm = o.warmupMs ? await runLoad(op, { concurrency: o.concurrency, durationMs: o.warmupMs }) : undefined;
   const lat: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -63,7 +67,10 @@ export async function runLoad(op: (i: number) => Promise<unknown>, o: LoadOption
   await Promise.all(Array.from({ length: o.concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
   const sorted = Float64Array.from(lat).sort();
-  return { ops: lat.length, errors, seconds, perSec: lat.length / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), firstError };
+  return {
+    ops: lat.length, errors, seconds, perSec: lat.length / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), firstError,
+    warmupOps: warm ? warm.ops + warm.errors : 0,
+  };
 }
 
 export interface HttpAnswer {

@@ -42,6 +42,8 @@ export interface Side {
   p99: number;
   errors: number;
   ops: number;
+  /** lessor side: median CPU time of the lessor process per operation (ms). */
+  cpuMsPerOp?: number;
   trials: Trial[];
 }
 
@@ -68,6 +70,7 @@ export function side(trials: Trial[]): Side {
     p99: median(trials.map((t) => t.p99)),
     errors: trials.reduce((n, t) => n + t.errors, 0),
     ops: trials.reduce((n, t) => n + t.ops, 0),
+    ...(trials.some((t) => t.cpuMsPerOp !== undefined) ? { cpuMsPerOp: median(trials.map((t) => t.cpuMsPerOp ?? NaN)) } : {}),
     trials,
   };
 }
@@ -75,6 +78,18 @@ export function side(trials: Trial[]): Side {
 /** With --profile, a CPU profile of the lessor child covering just this trial. */
 export async function profiled<T>(ctx: BenchCtx, label: string, fn: () => Promise<T>): Promise<T> {
   if (!ctx.opts.profile) return fn();
+  return profiledInner(ctx, label, fn);
+}
+
+/** Runs a lessor trial and adds the lessor process's CPU time per operation. */
+async function measured(ctx: BenchCtx, label: string, fn: () => Promise<Trial>): Promise<Trial> {
+  const cpu0 = ctx.lessor.cpuMs();
+  const t = await profiled(ctx, label, fn);
+  t.cpuMsPerOp = (ctx.lessor.cpuMs() - cpu0) / Math.max(1, t.ops + t.errors + (t.warmupOps ?? 0));
+  return t;
+}
+
+async function profiledInner<T>(ctx: BenchCtx, label: string, fn: () => Promise<T>): Promise<T> {
   mkdirSync(join(RESULTS_DIR, 'profiles'), { recursive: true });
   const file = join(RESULTS_DIR, 'profiles', `${label.replace(/[^A-Za-z0-9=.-]+/g, '_')}.cpuprofile`);
   await ctx.lessor.command('profile-start');
@@ -99,9 +114,9 @@ export async function paired(
     // Alternate who goes first, so neither side always runs on a cooler (or hotter) machine.
     const order = i % 2 === 0 ? (['lessor', 'raw'] as const) : (['raw', 'lessor'] as const);
     for (const who of order) {
-      const t = who === 'lessor' ? await profiled(ctx, `${label} run ${i + 1}`, lessor) : await raw();
+      const t = who === 'lessor' ? await measured(ctx, `${label} run ${i + 1}`, lessor) : await raw();
       (who === 'lessor' ? l : r).push(t);
-      ctx.log(`  ${label} run ${i + 1} ${who}: ${t.perSec.toFixed(1)}/s p50 ${t.p50.toFixed(2)} ms p99 ${t.p99.toFixed(2)} ms${t.errors ? ` errors ${t.errors} (${t.firstError})` : ''}`);
+      ctx.log(`  ${label} run ${i + 1} ${who}: ${t.perSec.toFixed(1)}/s p50 ${t.p50.toFixed(2)} ms p99 ${t.p99.toFixed(2)} ms${t.cpuMsPerOp !== undefined ? ` (lessor CPU ${t.cpuMsPerOp.toFixed(2)} ms/op)` : ''}${t.errors ? ` errors ${t.errors} (${t.firstError})` : ''}`);
       await between();
     }
   }
