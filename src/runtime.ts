@@ -70,9 +70,24 @@ export interface RuntimeOptions {
 }
 
 export async function createRuntime(config: Readonly<LessorConfig>, opts: RuntimeOptions = {}): Promise<Runtime> {
+  const closers: Array<() => Promise<unknown>> = [];
+  try {
+    return await assemble(config, opts, closers);
+  } catch (err) {
+    // A start that fails half-way (Redis down at bootstrap, a bad migration) must not leave
+    // pools and connections open: the process would hang instead of exiting with the error.
+    for (const close of [...closers].reverse()) await close().catch(() => {});
+    throw err;
+  }
+}
+
+async function assemble(
+  config: Readonly<LessorConfig>,
+  opts: RuntimeOptions,
+  closers: Array<() => Promise<unknown>>,
+): Promise<Runtime> {
   const log = opts.log ?? createLogger(config.logLevel);
   const metrics = createMetrics({ defaultMetrics: true });
-  const closers: Array<() => Promise<unknown>> = [];
   const background: Array<() => void> = [];
 
   const sql = await openSqlStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, inMemory: opts.inMemoryConfig });
