@@ -19,10 +19,13 @@ export async function dbCreds(ctx: BenchCtx, kind: Kind): Promise<Row[]> {
   const concurrencies = ctx.opts.quick || kind === 'mariadb' ? [1, 16] : [1, 4, 16];
   for (const shape of ['inrole', 'grant20'] as Shape[]) {
     for (const population of ctx.opts.populations) {
-      if (shape === 'grant20' && population > GRANT20_LIMIT) {
+      // MariaDB's per-table shape on a population is left out to keep a full run short.
+      if (shape === 'grant20' && (population > GRANT20_LIMIT || (kind === 'mariadb' && population > 0))) {
         rows.push({
           workload, case: shape, population,
-          note: `skipped: per-table GRANT fails with "row is too big" at ~2,444 grantees per table (DESIGN.md)`,
+          note: kind === 'pg'
+            ? 'skipped: per-table GRANT fails with "row is too big" at ~2,444 grantees per table (DESIGN.md)'
+            : 'skipped: not measured (keeps a full run short; the PostgreSQL rows show the effect)',
         });
         continue;
       }
