@@ -7,6 +7,7 @@ import { secretsOf, toHttpError } from './engine-errors.js';
 import { getPath } from './engine-repo.js';
 import type { Engines } from './engines.js';
 import { roleAllowed, unionSchema, validateWith } from './validate.js';
+import { wireView } from './wire-view.js';
 
 const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,128}$' } } };
 
@@ -75,7 +76,7 @@ export function configAndRoleRoutes(app: FastifyInstance, engines: Engines, moun
           if (v !== undefined) data[field] = v;
         }
         if (pluginField) data[pluginField] = stored.plugin;
-        return reply.answer({ data });
+        return reply.answer({ data: plugin ? wireView(plugin.configSchema, data) : data });
       },
     });
     app.route({
@@ -137,7 +138,11 @@ export function configAndRoleRoutes(app: FastifyInstance, engines: Engines, moun
       const { name } = req.params as { name: string };
       const role = await repo.readRole(mount, name);
       if (!role) throw notFound(`no role named "${name}" on ${mount}/`);
-      return reply.answer({ data: role });
+      // The role's config names its plugin when several share the mount; else the only one.
+      const configName = roleField ? role[roleField] : undefined;
+      const stored = typeof configName === 'string' ? await repo.readConfig(mount, configName) : undefined;
+      const plugin = (stored && engines.pluginFor(mount, stored.plugin)) || plugins[0];
+      return reply.answer({ data: plugin ? wireView(plugin.roleSchema, role) : role });
     },
   });
   app.route({
