@@ -16,7 +16,7 @@ import { stopBaseline } from './workloads/apikey.js';
 import { WORKLOADS } from './workloads/index.js';
 
 function parseArgs(argv: string[]): BenchOptions {
-  const opts: BenchOptions = { runs: 3, quick: false, trialMs: 5000, only: [], populations: [0, 1000, 10_000], profile: false, tsx: false, noBuild: false };
+  const opts: BenchOptions = { runs: 3, quick: false, trialMs: 3000, only: [], populations: [0, 1000, 10_000], profile: false, tsx: false, noBuild: false };
   let trialSet = false;
   let runsSet = false;
   let popSet = false;
