@@ -20,13 +20,26 @@ export async function scheduleRotation(api: MountApi, name: string, config: Read
 }
 
 export async function rotateKeySet(api: MountApi, name: string): Promise<ReadyKeyConfig> {
-  const config = (await api.readConfig(name)) as ReadyKeyConfig | undefined;
-  if (!config) throw notFoundError(`no key set named ${name}`);
-  const next = await rotate(config, api.ctx.now());
-  // Every replica's cached instance follows the config's version, so this write is the switch.
-  await api.writeConfig(name, next as unknown as Record<string, unknown>);
+  let retired: string | undefined;
+  const apply = async (current: Record<string, unknown>) => {
+    const config = current as unknown as ReadyKeyConfig;
+    retired = config.current_kid;
+    return (await rotate(config, api.ctx.now())) as unknown as Record<string, unknown>;
+  };
+  let next: ReadyKeyConfig;
+  if (api.updateConfig) {
+    // Compare-and-set: a scheduled rotation racing a manual one rotates twice instead of one
+    // overwriting the other's new key (tokens signed with a lost key would stop verifying).
+    next = (await api.updateConfig(name, apply)) as unknown as ReadyKeyConfig;
+  } else {
+    const config = await api.readConfig(name);
+    if (!config) throw notFoundError(`no key set named ${name}`);
+    next = (await apply(config)) as unknown as ReadyKeyConfig;
+    // Every replica's cached instance follows the config's version, so this write is the switch.
+    await api.writeConfig(name, next as unknown as Record<string, unknown>);
+  }
   await scheduleRotation(api, name, next);
-  api.ctx.log.info({ keySet: name, kid: next.current_kid, retired: config.current_kid }, 'signing key rotated');
+  api.ctx.log.info({ keySet: name, kid: next.current_kid, retired }, 'signing key rotated');
   return next;
 }
 

@@ -128,6 +128,16 @@ export interface MountApi {
   readConfig(configName: string): Promise<Record<string, unknown> | undefined>;
   /** Stores a config (secretConfigPaths are sealed) and drops the cached instance. */
   writeConfig(configName: string, config: Record<string, unknown>): Promise<void>;
+  /**
+   * Read-modify-write of a stored config that cannot lose a concurrent write (a scheduled key
+   * rotation racing a manual one): `change` gets the current config (secrets opened) and returns
+   * the next; if another replica wrote in between, `change` runs again on the newer config.
+   * Resolves to the config written. Optional for older cores; prefer it to read + writeConfig.
+   */
+  updateConfig?(
+    configName: string,
+    change: (current: Record<string, unknown>) => Promise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>>;
   readRole(roleName: string): Promise<Record<string, unknown> | undefined>;
   /**
    * Names of the mount's stored configs (the JWKS lists the keys of every key set). Optional so

@@ -72,7 +72,22 @@ export class EngineRepo {
     return rows[0] ? Number(rows[0].version) : undefined;
   }
 
-  async writeConfig(mount: string, name: string, plugin: string, config: Record<string, unknown>, secretPaths: string[]): Promise<void> {
+  /**
+   * Writes only if the stored version is still `expected` (optimistic concurrency for
+   * read-modify-write); false when another writer came first.
+   */
+  async writeConfigIfVersion(
+    mount: string, name: string, plugin: string, config: Record<string, unknown>, secretPaths: string[], expected: number,
+  ): Promise<boolean> {
+    const { plain, sealed } = await this.splitSecrets(mount, name, config, secretPaths);
+    const { rowCount } = await this.sql.query(
+      `UPDATE engine_configs SET plugin = $3, config = $4, secrets = $5, version = version + 1, updated_at = now()
+        WHERE mount = $1 AND name = $2 AND version = $6`,
+      [mount, name, plugin, JSON.stringify(plain), sealed, expected]);
+    return rowCount === 1;
+  }
+
+  private async splitSecrets(mount: string, name: string, config: Record<string, unknown>, secretPaths: string[]) {
     const plain = structuredClone(config);
     const secrets: Record<string, unknown> = {};
     for (const path of secretPaths) {
@@ -84,6 +99,11 @@ export class EngineRepo {
     const sealed = Object.keys(secrets).length > 0
       ? await this.sealer.seal(Buffer.from(JSON.stringify(secrets)), configAad(mount, name))
       : null;
+    return { plain, sealed };
+  }
+
+  async writeConfig(mount: string, name: string, plugin: string, config: Record<string, unknown>, secretPaths: string[]): Promise<void> {
+    const { plain, sealed } = await this.splitSecrets(mount, name, config, secretPaths);
     await this.sql.query(
       `INSERT INTO engine_configs (mount, name, plugin, config, secrets) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (mount, name) DO UPDATE SET plugin = EXCLUDED.plugin, config = EXCLUDED.config,
