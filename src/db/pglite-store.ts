@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SqlQueryable, SqlStore } from './sql-store.js';
@@ -8,8 +8,8 @@ import type { SqlQueryable, SqlStore } from './sql-store.js';
 function templatePath(): string {
   const here = fileURLToPath(new URL('.', import.meta.url));
   return here.includes('/dist/src/')
-    ? fileURLToPath(new URL('../../pglite-template.tar.gz', import.meta.url))
-    : fileURLToPath(new URL('../../dist/pglite-template.tar.gz', import.meta.url));
+    ? fileURLToPath(new URL('../../pglite-template/', import.meta.url))
+    : fileURLToPath(new URL('../../dist/pglite-template/', import.meta.url));
 }
 
 /**
@@ -20,15 +20,19 @@ export class PgliteStore implements SqlStore {
   readonly driver = 'pglite' as const;
   private constructor(private readonly db: PGlite) {}
 
+  /** Wraps an open PGlite (the build's template maker migrates one this way). */
+  static wrap(db: PGlite): PgliteStore {
+    return new PgliteStore(db);
+  }
+
   /** dataDir undefined keeps everything in memory (tests). */
   static async open(dataDir?: string): Promise<PgliteStore> {
-    let loadDataDir: Blob | undefined;
     if (dataDir) {
       mkdirSync(dataDir, { recursive: true });
       const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
-      if (fresh && existsSync(templatePath())) loadDataDir = new Blob([readFileSync(templatePath())]);
+      if (fresh && existsSync(join(templatePath(), 'PG_VERSION'))) cpSync(templatePath(), dataDir, { recursive: true });
     }
-    const db = await PGlite.create({ dataDir, loadDataDir });
+    const db = await PGlite.create({ dataDir });
     return new PgliteStore(db);
   }
 
