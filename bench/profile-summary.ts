@@ -41,6 +41,45 @@ for (const n of prof.nodes) {
 const pct = (x: number) => `${((100 * x) / total).toFixed(1).padStart(5)}%`;
 const idle = [...self.entries()].filter(([k]) => k.startsWith('(idle)')).reduce((s, [, v]) => s + v, 0);
 console.log(`${total} samples, ${pct(total - idle)} busy`);
+// Self time by where the code lives: which layer the CPU goes to.
+const layer = (n: Node) => {
+  const u = n.callFrame.url;
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u);
+  if (m) return `npm:${m[1]}`;
+  if (/\/(src|plugins)\//.test(u)) return /\/plugins\//.test(u) ? 'lessor plugins/' : 'lessor src/';
+  if (u.startsWith('node:')) return 'node core (js)';
+  const f = n.callFrame.functionName;
+  if (f === '(idle)') return '(idle)';
+  if (f === '(garbage collector)') return 'gc';
+  if (/^(writev|writeBuffer|writeString|writeUtf8String|writeLatin1String|fsync|open|close|read)$/.test(f)) return 'syscalls (write/read)';
+  return 'native/other';
+};
+const layers = new Map<string, number>();
+for (const n of prof.nodes) if (n.hitCount) layers.set(layer(n), (layers.get(layer(n)) ?? 0) + n.hitCount);
+console.log('\nself time by layer (share of busy time):');
+for (const [k, v] of [...layers.entries()].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, 16)) {
+  console.log(`${((100 * v) / Math.max(1, total - idle)).toFixed(1).padStart(5)}%  ${k}`);
+}
+// Who issues the write syscalls: the first frame above them that is not Node's own.
+const writers = new Map<string, number>();
+for (const n of prof.nodes) {
+  if (!n.hitCount || layer(n) !== 'syscalls (write/read)') continue;
+  let cur: Node | undefined = n;
+  let who = 'node core';
+  while (cur && parent.has(cur.id)) {
+    cur = byId.get(parent.get(cur.id)!);
+    const l = cur ? layer(cur) : '';
+    if (cur && l !== 'node core (js)' && l !== 'native/other' && l !== 'syscalls (write/read)') {
+      who = l;
+      break;
+    }
+  }
+  writers.set(who, (writers.get(who) ?? 0) + n.hitCount);
+}
+console.log('\nwrite syscalls by caller (share of busy time):');
+for (const [k, v] of [...writers.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)) {
+  console.log(`${((100 * v) / Math.max(1, total - idle)).toFixed(1).padStart(5)}%  ${k}`);
+}
 console.log('\nself time:');
 for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v)}  ${k}`);
 console.log('\ntotal time, lessor code and selected libraries:');
