@@ -77,6 +77,8 @@ async function main(): Promise<void> {
           log(`${w.name} failed: ${err instanceof Error ? err.stack : String(err)}`);
           rows.push({ workload: w.name, case: '-', note: `failed: ${err instanceof Error ? err.message : String(err)}` });
         }
+        // A long run interrupted still leaves what it measured so far.
+        process.stderr.write(`${formatTable(rows)}\n`);
       }
     } finally {
       await admin.close();
