@@ -2,13 +2,8 @@
  * The `mysql` engine (MySQL 8 and MariaDB): short-lived users from role templates, mounted at
  * `database/` with Vault's database secrets engine API (plugin_name mysql-database-plugin).
  */
-import {
-  DATABASE_READABLE_FIELDS, DATABASE_SECRET_FIELDS, databaseConfigSchema, databaseRoleSchema, databaseRoleTtl,
-  type DatabaseConfig, type DatabaseRole,
-} from '../sdk/database.js';
-import { SqlEngine, type SqlEngineSpec } from '../sdk/sql-engine.js';
-import { staticRoleRoutes, runStaticRoleJob } from '../sdk/static-roles.js';
-import type { EnginePlugin } from '../sdk/types.js';
+import { sqlDatabasePlugin } from '../sdk/database-plugin.js';
+import type { SqlEngineSpec } from '../sdk/sql-engine.js';
 import { MysqlBackend, mysqlDialect } from './backend.js';
 
 /**
@@ -33,26 +28,6 @@ export const mysqlSpec: SqlEngineSpec = {
 
 const names = ['mysql-database-plugin', 'mysql', 'mariadb', 'mysql-legacy-database-plugin', 'mysql-aurora-database-plugin', 'mysql-rds-database-plugin'];
 
-const plugin: EnginePlugin<DatabaseConfig, DatabaseRole> = {
-  type: 'mysql',
-  aliases: names.filter((n) => n !== 'mysql'),
-  mount: {
-    path: 'database',
-    configPath: 'config',
-    pluginField: 'plugin_name',
-    rolesPath: 'roles',
-    credsPath: 'creds',
-    roleConfigField: 'db_name',
-    allowedRolesField: 'allowed_roles',
-  },
-  configSchema: databaseConfigSchema(names),
-  roleSchema: databaseRoleSchema,
-  secretConfigPaths: DATABASE_SECRET_FIELDS,
-  readableConfigFields: DATABASE_READABLE_FIELDS,
-  roleTtl: databaseRoleTtl,
-  create: () => new SqlEngine(mysqlSpec),
-  routes: staticRoleRoutes,
-  runJob: runStaticRoleJob,
-};
+const plugin = sqlDatabasePlugin({ type: 'mysql', names, spec: mysqlSpec });
 
 export default plugin;

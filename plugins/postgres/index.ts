@@ -2,13 +2,8 @@
  * The `postgres` engine: short-lived PostgreSQL roles from role templates, mounted at
  * `database/` with Vault's database secrets engine API (plugin_name postgresql-database-plugin).
  */
-import {
-  DATABASE_READABLE_FIELDS, DATABASE_SECRET_FIELDS, databaseConfigSchema, databaseRoleSchema, databaseRoleTtl,
-  type DatabaseConfig, type DatabaseRole,
-} from '../sdk/database.js';
-import { SqlEngine, type SqlEngineSpec } from '../sdk/sql-engine.js';
-import { staticRoleRoutes, runStaticRoleJob } from '../sdk/static-roles.js';
-import type { EnginePlugin } from '../sdk/types.js';
+import { sqlDatabasePlugin } from '../sdk/database-plugin.js';
+import type { SqlEngineSpec } from '../sdk/sql-engine.js';
 import { PgBackend, pgDialect } from './backend.js';
 import { scramVerifier } from './scram.js';
 
@@ -33,26 +28,6 @@ export const pgSpec: SqlEngineSpec = {
 
 const names = ['postgresql-database-plugin', 'postgres', 'postgresql'];
 
-const plugin: EnginePlugin<DatabaseConfig, DatabaseRole> = {
-  type: 'postgres',
-  aliases: names.filter((n) => n !== 'postgres'),
-  mount: {
-    path: 'database',
-    configPath: 'config',
-    pluginField: 'plugin_name',
-    rolesPath: 'roles',
-    credsPath: 'creds',
-    roleConfigField: 'db_name',
-    allowedRolesField: 'allowed_roles',
-  },
-  configSchema: databaseConfigSchema(names, { password_authentication: { type: 'string', enum: ['password', 'scram-sha-256'] } }),
-  roleSchema: databaseRoleSchema,
-  secretConfigPaths: DATABASE_SECRET_FIELDS,
-  readableConfigFields: DATABASE_READABLE_FIELDS,
-  roleTtl: databaseRoleTtl,
-  create: () => new SqlEngine(pgSpec),
-  routes: staticRoleRoutes,
-  runJob: runStaticRoleJob,
-};
+const plugin = sqlDatabasePlugin({ type: 'postgres', names, spec: pgSpec, extraConfigFields: { password_authentication: { type: 'string', enum: ['password', 'scram-sha-256'] } } });
 
 export default plugin;
