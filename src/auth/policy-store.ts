@@ -1,9 +1,10 @@
 import type { SqlStore } from '../db/sql-store.js';
 import type { RedisClient } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
-import { badRequest, unavailable } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { Acl } from './policy-acl.js';
 import { parsePolicy, PolicyParseError, type PolicyRules } from './policy-parse.js';
+import { MemoryVersionCounter, RedisVersionCounter, type VersionCounter } from './version-counter.js';
 
 /**
  * ACL policies in the config store, with compiled matchers cached per policy set. Every write
@@ -26,37 +27,14 @@ export const DEFAULT_POLICY = JSON.stringify(
   2,
 );
 
-export interface PolicyVersion {
-  get(): Promise<number>;
-  bump(): Promise<void>;
-}
+/** The policy version counter (see VersionCounter); bumped by every policy write. */
+export type PolicyVersion = VersionCounter;
 
-export class MemoryPolicyVersion implements PolicyVersion {
-  private v = 0;
-  async get() {
-    return this.v;
-  }
-  async bump() {
-    this.v++;
-  }
-}
+export class MemoryPolicyVersion extends MemoryVersionCounter {}
 
-export class RedisPolicyVersion implements PolicyVersion {
-  constructor(private readonly redis: RedisClient, private readonly keys: RedisKeys) {}
-  private key = () => this.keys.key('token', 'policy-version');
-  async get() {
-    try {
-      return Number((await this.redis.get(this.key())) ?? 0);
-    } catch (err) {
-      throw unavailable('the token store (Redis) is unreachable', err);
-    }
-  }
-  async bump() {
-    try {
-      await this.redis.incr(this.key());
-    } catch (err) {
-      throw unavailable('the token store (Redis) is unreachable', err);
-    }
+export class RedisPolicyVersion extends RedisVersionCounter {
+  constructor(redis: RedisClient, keys: RedisKeys) {
+    super(redis, keys, 'token', 'policy-version');
   }
 }
 
@@ -113,12 +91,23 @@ export class PolicyStore {
     return [...new Set(['default', ...rows.map((r) => r.name), 'root'])].sort();
   }
 
-  /** The compiled matcher for a token's policies (unknown names contribute nothing). */
-  async aclFor(policies: string[]): Promise<Acl> {
-    const version = await this.version.get();
-    if (version !== this.cachedVersion) {
+  /**
+   * Starts reading the policy version now. A request reads it next to its token, so both
+   * leave in one socket write; aclFor then takes the promise instead of reading again.
+   */
+  currentVersion(): Promise<number> {
+    return this.version.get();
+  }
+
+  /**
+   * The compiled matcher for a token's policies (unknown names contribute nothing). `version`:
+   * a read of the policy version this request started earlier (currentVersion); read now if absent.
+   */
+  async aclFor(policies: string[], version?: Promise<number>): Promise<Acl> {
+    const v = await (version ?? this.version.get());
+    if (v !== this.cachedVersion) {
       this.cache.clear();
-      this.cachedVersion = version;
+      this.cachedVersion = v;
     }
     const key = [...policies].sort().join('\n');
     let acl = this.cache.get(key);
@@ -130,6 +119,9 @@ export class PolicyStore {
     const sets = rows.map((r) => (typeof r.rules === 'string' ? (JSON.parse(r.rules) as PolicyRules) : r.rules));
     if (policies.includes('default') && !rows.some((r) => r.name === 'default')) sets.push(parsePolicy(DEFAULT_POLICY));
     acl = new Acl(sets);
+    // Another request may have seen a newer version meanwhile: rules read under this one must
+    // not be cached under that one.
+    if (this.cachedVersion !== v) return acl;
     if (this.cache.size >= MAX_CACHED_SETS) this.cache.clear();
     this.cache.set(key, acl);
     return acl;
