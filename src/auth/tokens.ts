@@ -88,7 +88,8 @@ export class TokenService {
       boundCidrs: req.boundCidrs ?? [],
     };
     if (!(await this.store.create(record, expireTime, now))) throw permissionDenied('parent token is no longer valid');
-    this.log.info({ accessor: record.accessor, policies, path: req.path }, 'token issued');
+    // Debug: every login issues one, and the audit log records the request that did.
+    this.log.debug({ accessor: record.accessor, policies, path: req.path }, 'token issued');
     return { token, record, expireTime };
   }
 

@@ -162,7 +162,9 @@ export class LeaseService {
     if (outcome !== 'ok') throw badRequest(`lease not found: ${id} has expired or was revoked`);
     metrics.renewed.inc({ mount: lease.mount });
     const ttl = Math.max(0, Math.round((newExpire - now) / 1000));
-    log.info({ leaseId: id, ttl, capped: warnings.length > 0 }, 'lease renewed');
+    // Debug, not info: a renewal is routine (the audit log records each one), and an info line
+    // per renewal was a stdout write syscall on every request of the hottest path.
+    log.debug({ leaseId: id, ttl, capped: warnings.length > 0 }, 'lease renewed');
     return { leaseId: id, leaseDuration: ttl, renewable: newExpire < lease.maxExpireTime, warnings };
   }
 
