@@ -10,6 +10,7 @@ import { authTokenRoutes } from '../http/routes/auth-token.js';
 import { sysPolicyRoutes } from '../http/routes/sys-policies.js';
 import { TokenAccessControl } from './access-control.js';
 import { MemoryPolicyVersion, PolicyStore, RedisPolicyVersion } from './policy-store.js';
+import { MemoryVersionCounter, RedisVersionCounter } from './version-counter.js';
 import { MemoryTokenStore } from './token-store-memory.js';
 import { RedisTokenStore } from './token-store-redis.js';
 import { newToken, TokenService } from './tokens.js';
@@ -69,6 +70,7 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     tokens,
     await installKey(sql, deps.sealer, 'approle-secret-id-hmac'),
     log,
+    redis ? new RedisVersionCounter(redis, keys, 'approle', 'role-version') : new MemoryVersionCounter(),
   );
 
   // The audit log: sinks come from the server's configuration only, never from the API.

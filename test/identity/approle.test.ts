@@ -111,3 +111,42 @@ t.test('CIDR bindings, expiry, dev mode store', async (t) => {
     t.equal(s, 403, 'an expired secret id is refused');
   }
 });
+
+t.test('a role change on one replica applies to the next login on another (roles are cached per replica)', async (t) => {
+  const tr = await testRuntime(t);
+  const replica = await testRuntime(t, { shareWith: tr });
+  const login = (on: typeof tr, role_id: string, secret_id: string) =>
+    on.call('POST', 'auth/approle/login', { token: null, body: { role_id, secret_id } });
+  await tr.call('POST', 'auth/approle/role/svc', { body: { token_policies: ['alpha'] } });
+  await tr.call('POST', 'auth/approle/role/other', { body: { token_policies: ['other'] } });
+  const roleId = (await tr.call('GET', 'auth/approle/role/svc/role-id')).body.data.role_id;
+  const secretId = (await tr.call('POST', 'auth/approle/role/svc/secret-id')).body.data.secret_id;
+  const otherSecret = (await tr.call('POST', 'auth/approle/role/other/secret-id')).body.data.secret_id;
+
+  const first = await login(replica, roleId, secretId);
+  t.same(first.body.auth.policies, ['alpha', 'default'], 'the replica read the role (and now caches it)');
+  t.same((await login(replica, roleId, secretId)).body.auth.policies, ['alpha', 'default'], 'from the cache');
+
+  await tr.call('POST', 'auth/approle/role/svc', { body: { token_policies: ['beta'], token_ttl: 600 } });
+  const changed = await login(replica, roleId, secretId);
+  t.same(changed.body.auth.policies, ['beta', 'default'], 'a policy change applies to the next login on the other replica');
+  t.equal(changed.body.auth.lease_duration, 600);
+
+  await tr.call('POST', 'auth/approle/role/svc', { body: { secret_id_bound_cidrs: ['192.0.2.0/24'] } });
+  t.equal((await login(replica, roleId, secretId)).status, 403, 'a CIDR binding applies at once');
+  await tr.call('POST', 'auth/approle/role/svc', { body: { secret_id_bound_cidrs: [] } });
+  t.equal((await login(replica, roleId, secretId)).status, 200, 'and so does its removal');
+
+  // svc's role ID moves to "other": the replica's cached svc under that ID must not be used.
+  await tr.call('POST', 'auth/approle/role/svc/role-id', { body: { role_id: 'svc-new' } });
+  t.equal((await login(replica, roleId, secretId)).status, 403, 'the old role ID no longer logs in');
+  t.equal((await login(replica, 'svc-new', secretId)).status, 200, 'the new one does');
+  await tr.call('POST', 'auth/approle/role/other/role-id', { body: { role_id: roleId } });
+  const moved = await login(replica, roleId, otherSecret);
+  t.equal(moved.status, 200, 'the reused role ID logs into its new role');
+  t.same(moved.body.auth.policies, ['default', 'other']);
+  t.equal((await login(replica, roleId, secretId)).status, 403, "svc's secret ID is not one of other's");
+
+  await replica.call('DELETE', 'auth/approle/role/svc');
+  t.equal((await login(tr, 'svc-new', secretId)).status, 403, 'a role deleted on one replica is gone on the other');
+});

@@ -6,6 +6,7 @@ import { ipAllowed } from '../cidr.js';
 import { DEFAULT_TOKEN_SETTINGS, loginIssue, mergeTokenSettings, tokenSettingsView, cidrList, type TokenSettings } from '../token-settings.js';
 import type { Issued, TokenService } from '../tokens.js';
 import { parseDuration } from '../../../plugins/sdk/duration.js';
+import type { VersionCounter } from '../version-counter.js';
 import type { SecretIdStore } from './secret-ids.js';
 
 /**
@@ -24,14 +25,42 @@ export interface AppRoleSettings {
 }
 
 const NAME_RE = /^[\w.-]{1,128}$/;
+const MAX_CACHED_ROLES = 10_000;
 
+interface RoleRow {
+  name: string;
+  role_id: string;
+  settings: AppRoleSettings | string;
+}
+
+/** A role as logins see it; shared by the cache, so never modified. */
+interface LoginRole {
+  name: string;
+  role: AppRoleSettings;
+}
+
+const fromRow = (row: RoleRow): AppRoleSettings => ({
+  ...(typeof row.settings === 'string' ? (JSON.parse(row.settings) as AppRoleSettings) : row.settings),
+  roleId: row.role_id,
+});
+
+/**
+ * Logins find their role in memory, keyed by role ID: reading it from the config store on
+ * every login was a fifth of a login's CPU. Every role write bumps `version` (shared by the
+ * replicas, like the policy version), and a login reads it first, so a role change applies to
+ * the next login on every replica.
+ */
 export class AppRoleService {
+  private readonly byRoleId = new Map<string, LoginRole>();
+  private cachedVersion = -1;
+
   constructor(
     private readonly sql: SqlStore,
     private readonly secretIds: SecretIdStore,
     private readonly tokens: TokenService,
     private readonly hmacKey: Buffer,
     private readonly log: Logger,
+    private readonly version: VersionCounter,
   ) {}
 
   private hash(role: string, secretId: string): string {
@@ -39,13 +68,33 @@ export class AppRoleService {
   }
 
   private async find(name: string): Promise<AppRoleSettings | undefined> {
-    const { rows } = await this.sql.query<{ settings: AppRoleSettings | string; role_id: string }>(
-      'SELECT role_id, settings FROM approle_roles WHERE name = $1',
-      [name.toLowerCase()],
-    );
+    const { rows } = await this.sql.query<RoleRow>('SELECT name, role_id, settings FROM approle_roles WHERE name = $1', [name.toLowerCase()]);
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  /** The role a login names, from the cache when `version` (read at the login's start) still matches. */
+  private async forLogin(roleId: string, version: Promise<number>): Promise<LoginRole | undefined> {
+    const v = await version;
+    if (v !== this.cachedVersion) {
+      this.byRoleId.clear();
+      this.cachedVersion = v;
+    }
+    const hit = this.byRoleId.get(roleId);
+    if (hit) return hit;
+    const { rows } = await this.sql.query<RoleRow>('SELECT name, role_id, settings FROM approle_roles WHERE role_id = $1', [roleId]);
     if (!rows[0]) return undefined;
-    const s = typeof rows[0].settings === 'string' ? (JSON.parse(rows[0].settings) as AppRoleSettings) : rows[0].settings;
-    return { ...s, roleId: rows[0].role_id };
+    const found: LoginRole = { name: rows[0].name, role: fromRow(rows[0]) };
+    // A login that saw a newer version meanwhile owns the cache now: this row may predate it.
+    if (this.cachedVersion === v) {
+      if (this.byRoleId.size >= MAX_CACHED_ROLES) this.byRoleId.clear();
+      this.byRoleId.set(roleId, found);
+    }
+    return found;
+  }
+
+  /** After every role write (config store first): logins on every replica reload the role. */
+  private changed(): Promise<void> {
+    return this.version.bump();
   }
 
   async get(name: string): Promise<AppRoleSettings> {
@@ -80,6 +129,7 @@ export class AppRoleService {
        ON CONFLICT (name) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()`,
       [name.toLowerCase(), roleId, JSON.stringify(settings)],
     );
+    await this.changed();
   }
 
   view(s: AppRoleSettings) {
@@ -105,6 +155,7 @@ export class AppRoleService {
       if (hash) await this.secretIds.remove(hash);
     }
     await this.sql.query('DELETE FROM approle_roles WHERE name = $1', [n]);
+    await this.changed();
   }
 
   async setRoleId(name: string, roleId: string): Promise<void> {
@@ -114,6 +165,7 @@ export class AppRoleService {
     } catch {
       throw badRequest('role_id is already in use');
     }
+    await this.changed();
   }
 
   /** A new secret ID, returned this once. */
@@ -169,16 +221,24 @@ export class AppRoleService {
   }
 
   async login(roleId: string, secretId: string | undefined, ip: string, now: number): Promise<Issued> {
-    const { rows } = await this.sql.query<{ name: string }>('SELECT name FROM approle_roles WHERE role_id = $1', [roleId]);
-    const name = rows[0]?.name;
-    const role = name ? await this.find(name) : undefined;
-    if (!name || !role) throw permissionDenied('invalid role ID or secret ID');
+    // The role version and, when this replica has seen the role before, the secret ID's record
+    // are read in the same tick: one socket write. The record read is only a guess until the
+    // version confirms the role's name (a changed role_id reads it again).
+    const version = this.version.get();
+    const guess = secretId ? this.byRoleId.get(roleId) : undefined;
+    const guessHash = guess?.role.bindSecretId ? this.hash(guess.name, secretId!) : undefined;
+    const early = guessHash ? this.secretIds.get(guessHash) : undefined;
+    early?.catch(() => {}); // awaited below only if the guess holds
+    const found = await this.forLogin(roleId, version);
+    if (!found) throw permissionDenied('invalid role ID or secret ID');
+    const { name, role } = found;
     if (!ipAllowed(ip, role.secretIdBoundCidrs)) throw permissionDenied('source address not allowed for this role');
     const meta: Record<string, string> = { role_name: name };
     if (role.bindSecretId) {
       if (!secretId) throw permissionDenied('missing secret_id');
-      const hash = this.hash(name, secretId);
-      const rec = await this.secretIds.get(hash);
+      const reuse = early !== undefined && guess!.name === name;
+      const hash = reuse ? guessHash! : this.hash(name, secretId);
+      const rec = await (reuse ? early : this.secretIds.get(hash));
       if (!rec || rec.role !== name || (rec.expireTime > 0 && rec.expireTime <= now)) throw permissionDenied('invalid role ID or secret ID');
       if (!ipAllowed(ip, rec.cidrs)) throw permissionDenied('source address not allowed for this secret ID');
       if (!(await this.secretIds.consume(hash, rec.accessor, name, now))) throw permissionDenied('invalid role ID or secret ID');
