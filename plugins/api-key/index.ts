@@ -71,11 +71,23 @@ class ApiKeyEngine implements SecretsEngine<ApiKeyConfig, ApiKeyRole> {
 
   async updateCredential(req: { credentialId: string; expiresAt?: number }, ctx: EngineContext): Promise<void> {
     if (req.expiresAt === undefined) return;
-    const record = await ctx.state.get<StoredKey>(stateKey(req.credentialId));
+    const key = stateKey(req.credentialId);
+    const ttlMs = gcTtlMs(req.expiresAt, ctx.now());
+    // One atomic step where the core offers it: a renewal's only state round trip. It never
+    // recreates a record that a revocation deleted.
+    const found = ctx.state.update
+      ? await ctx.state.update(key, { expires_at: req.expiresAt } satisfies Partial<StoredKey>, ttlMs)
+      : await this.updateByReadAndWrite(key, req.expiresAt, ttlMs, ctx);
     // The secret is not kept anywhere else, so a lost record cannot be brought back.
-    if (!record) throw notFoundError(`api key ${req.credentialId} no longer exists; request a new key`);
-    record.expires_at = req.expiresAt;
-    await ctx.state.set(stateKey(req.credentialId), record, gcTtlMs(req.expiresAt, ctx.now()));
+    if (!found) throw notFoundError(`api key ${req.credentialId} no longer exists; request a new key`);
+  }
+
+  private async updateByReadAndWrite(key: string, expiresAt: number, ttlMs: number, ctx: EngineContext): Promise<boolean> {
+    const record = await ctx.state.get<StoredKey>(key);
+    if (!record) return false;
+    record.expires_at = expiresAt;
+    await ctx.state.set(key, record, ttlMs);
+    return true;
   }
 
   async deleteCredential(req: { credentialId: string }, ctx: EngineContext): Promise<void> {

@@ -48,6 +48,12 @@ export interface EngineState {
   get<T = unknown>(key: string): Promise<T | undefined>;
   /** ttlMs: the entry disappears after this long (garbage collection, not a deadline). */
   set(key: string, value: unknown, ttlMs?: number): Promise<void>;
+  /**
+   * Replaces top-level fields of an existing entry (a JSON object) in one atomic step and one
+   * round trip; false when there is no entry (nothing is created). ttlMs as for set; without it
+   * the entry keeps its TTL. Optional while cores that predate it exist: fall back to get + set.
+   */
+  update?(key: string, fields: Record<string, unknown>, ttlMs?: number): Promise<boolean>;
   del(key: string): Promise<void>;
 }
 

@@ -93,6 +93,11 @@ export interface LeaseStore {
   /** Per-mount engine state (EngineState), JSON values. */
   stateGet(mount: string, key: string): Promise<unknown>;
   stateSet(mount: string, key: string, value: unknown, ttlMs?: number): Promise<void>;
+  /**
+   * Replaces top-level fields of an existing JSON-object entry in one atomic step; false if
+   * there is no entry. ttlMs as for stateSet; without it the entry keeps its TTL.
+   */
+  stateUpdate(mount: string, key: string, fields: Record<string, unknown>, ttlMs?: number): Promise<boolean>;
   stateDel(mount: string, key: string): Promise<void>;
 }
 

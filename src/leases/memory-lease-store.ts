@@ -171,6 +171,16 @@ export class MemoryLeaseStore implements LeaseStore {
   async stateSet(mount: string, key: string, value: unknown, ttlMs?: number): Promise<void> {
     this.state.set(`${mount}:${key}`, { value: JSON.stringify(value), until: ttlMs ? this.clock() + ttlMs : undefined });
   }
+  async stateUpdate(mount: string, key: string, fields: Record<string, unknown>, ttlMs?: number): Promise<boolean> {
+    const k = `${mount}:${key}`;
+    const e = this.state.get(k);
+    if (!e || (e.until !== undefined && e.until <= this.clock())) return false;
+    const value = JSON.parse(e.value) as unknown;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('engine state entry is not a JSON object');
+    for (const [field, v] of Object.entries(fields)) if (v !== undefined) (value as Record<string, unknown>)[field] = v;
+    this.state.set(k, { value: JSON.stringify(value), until: ttlMs ? this.clock() + ttlMs : e.until });
+    return true;
+  }
   async stateDel(mount: string, key: string): Promise<void> {
     this.state.delete(`${mount}:${key}`);
   }

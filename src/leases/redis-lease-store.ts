@@ -171,6 +171,13 @@ export class RedisLeaseStore implements LeaseStore {
     if (ttlMs) await this.redis.set(k, JSON.stringify(value), 'PX', Math.max(1, Math.round(ttlMs)));
     else await this.redis.set(k, JSON.stringify(value));
   }
+  async stateUpdate(mount: string, key: string, fields: Record<string, unknown>, ttlMs?: number): Promise<boolean> {
+    const args: (string | number)[] = [ttlMs ? Math.max(1, Math.round(ttlMs)) : 0];
+    for (const [field, value] of Object.entries(fields)) {
+      if (value !== undefined) args.push(JSON.stringify(field), JSON.stringify(value));
+    }
+    return (await runScript<number>(this.redis, 'stateUpdate', [this.keys.key('engine', mount, key)], args)) === 1;
+  }
   async stateDel(mount: string, key: string): Promise<void> {
     await this.redis.del(this.keys.key('engine', mount, key));
   }

@@ -186,4 +186,33 @@ export function leaseStoreContract(t: Test, make: (t: Test) => Promise<LeaseStor
     await s.stateDel('db', 'k');
     t.equal(await s.stateGet('db', 'k'), undefined);
   });
+
+  t.test('engine state update: top-level fields of an existing object, atomically, nothing else touched', async (t) => {
+    const s = await make(t);
+    t.equal(await s.stateUpdate('api', 'missing', { exp: 1 }), false, 'no entry: nothing created');
+    t.equal(await s.stateGet('api', 'missing'), undefined);
+    const tricky = {
+      digest: 'a"b\\c}{][,:',
+      'exp\"': 'not the field',
+      nested: { exp: 1, list: [{ exp: 2 }, '"exp":3'] },
+      empty: [],
+      none: {},
+      big: 1712345678901234,
+      exp: 1712345678901,
+      flag: true,
+      nothing: null,
+      text: 'exp',
+    };
+    await s.stateSet('api', 'k', tricky);
+    t.equal(await s.stateUpdate('api', 'k', { exp: 1799999999999 }), true);
+    t.same(await s.stateGet('api', 'k'), { ...tricky, exp: 1799999999999 }, 'only the top-level field moved; arrays, numbers, strings intact');
+    t.equal(await s.stateUpdate('api', 'k', { added: ['x'], exp: 5, text: { a: [] } }), true, 'several fields, one new');
+    t.same(await s.stateGet('api', 'k'), { ...tricky, exp: 5, text: { a: [] }, added: ['x'] });
+    await s.stateSet('api', 'e', {});
+    t.equal(await s.stateUpdate('api', 'e', { a: 1 }), true);
+    t.same(await s.stateGet('api', 'e'), { a: 1 }, 'a field added to an empty object');
+    await s.stateSet('api', 'str', 'a string');
+    await t.rejects(s.stateUpdate('api', 'str', { a: 1 }), 'not an object: refused');
+    t.equal(await s.stateGet('api', 'str'), 'a string', 'and left alone');
+  });
 }
