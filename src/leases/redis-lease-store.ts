@@ -62,7 +62,11 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   async get(id: string): Promise<LeaseRecord | undefined> {
-    return (await this.getMany([id]))[0];
+    // Two plain commands rather than an explicit pipeline: issued in one tick they join the
+    // client's auto-pipeline, sharing one socket write with every other request's commands
+    // (an explicit pipeline is a write of its own; on renewals that write was ~10% of the CPU).
+    const [h, revoking] = await Promise.all([this.redis.hgetall(this.rec(id)), this.redis.sismember(this.revoking, id)]);
+    return decode(h, revoking === 1);
   }
 
   async getMany(ids: string[]): Promise<Array<LeaseRecord | undefined>> {
