@@ -3,6 +3,8 @@
 // random bytes, AES-GCM sealing local to this helper, and a log that keeps every line so tests
 // can prove no secret is in it. The jwt-signing tests reuse it.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { EngineContext, EngineLogger } from '../../plugins/sdk/index.js';
 import { redisPrefix, sharedRedis, type Teardown } from '../helpers/context.js';
@@ -17,7 +19,8 @@ export interface TestEngineContext extends EngineContext {
   stateReads(): number;
 }
 
-export async function engineContext(t: Teardown, opts: { redis?: Redis } = {}): Promise<TestEngineContext> {
+/** `atomicUpdate`: offer state.update as the core does (the core's Lua script); without it, engines fall back to get + set. */
+export async function engineContext(t: Teardown, opts: { redis?: Redis; atomicUpdate?: boolean } = {}): Promise<TestEngineContext> {
   const redis = opts.redis ?? new Redis((await sharedRedis()).url, { maxRetriesPerRequest: 1 });
   if (!opts.redis) t.teardown(() => redis.disconnect());
   const prefix = `{${redisPrefix(t)}}`;
@@ -47,6 +50,7 @@ export async function engineContext(t: Teardown, opts: { redis?: Redis } = {}): 
         if (ttlMs) await redis.set(`${prefix}:${key}`, JSON.stringify(value), 'PX', Math.ceil(ttlMs));
         else await redis.set(`${prefix}:${key}`, JSON.stringify(value));
       },
+      ...(opts.atomicUpdate ? { update: (key: string, fields: Record<string, unknown>, ttlMs?: number) => stateUpdate(redis, `${prefix}:${key}`, fields, ttlMs) } : {}),
       async del(key) {
         await redis.del(`${prefix}:${key}`);
       },
@@ -69,6 +73,14 @@ export async function engineContext(t: Teardown, opts: { redis?: Redis } = {}): 
       return Buffer.concat([d.update(raw.subarray(28)), d.final()]);
     },
   };
+}
+
+const STATE_UPDATE_LUA = fileURLToPath(new URL('../../src/redis/lua/state-update-1.lua', import.meta.url));
+
+async function stateUpdate(redis: Redis, key: string, fields: Record<string, unknown>, ttlMs?: number): Promise<boolean> {
+  const args: (string | number)[] = [ttlMs ? Math.max(1, Math.round(ttlMs)) : 0];
+  for (const [f, v] of Object.entries(fields)) args.push(JSON.stringify(f), JSON.stringify(v));
+  return (await redis.eval(readFileSync(STATE_UPDATE_LUA, 'utf8'), 1, key, ...args)) === 1;
 }
 
 export const requester = (over: Partial<{ entityName: string; metadata: Record<string, string> }> = {}) => ({

@@ -9,8 +9,8 @@ import { engineContext, requester } from './engine-context.js';
 
 const role = { key_prefix: 'acme_live', scopes: ['orders:read', 'orders:write'], metadata: { team: 'shop' } };
 
-async function setup(tt: Teardown) {
-  const ctx = await engineContext(tt);
+async function setup(tt: Teardown, opts: { atomicUpdate?: boolean } = {}) {
+  const ctx = await engineContext(tt, opts);
   const engine = plugin.create();
   await engine.initialize({ config: {}, verifyConnection: false }, ctx);
   let n = 0;
@@ -93,4 +93,24 @@ t.test('two overlapping keys from one role both verify until the first ends', as
   t.match(await verifyKey(second.apiKey, ctx), { valid: true });
   await engine.deleteCredential({ credentialId: second.credentialId, roleName: 'svc', role }, ctx);
   t.match(await verifyKey(second.apiKey, ctx), { valid: false });
+});
+
+t.test('with the core\'s atomic state update: renewal is one state step and never brings back a revoked key', async (t) => {
+  const { ctx, engine, issue } = await setup(t, { atomicUpdate: true });
+  const k = await issue(60_000);
+  ctx.advance(50_000);
+  const reads = ctx.stateReads();
+  await engine.updateCredential!({ credentialId: k.credentialId, roleName: 'svc', role, expiresAt: ctx.now() + 60_000 }, ctx);
+  t.equal(ctx.stateReads(), reads, 'no separate read');
+  ctx.advance(50_000);
+  const v = await verifyKey(k.apiKey, ctx);
+  t.match(v, { valid: true, scopes: role.scopes, metadata: role.metadata, role: 'svc' }, 'renewed, and the rest of the record intact');
+  t.equal(v.expire_time, new Date(ctx.now() + 10_000).toISOString());
+
+  await engine.deleteCredential({ credentialId: k.credentialId, roleName: 'svc', role }, ctx);
+  await t.rejects(
+    engine.updateCredential!({ credentialId: k.credentialId, roleName: 'svc', role, expiresAt: ctx.now() + 60_000 }, ctx),
+    /no longer exists/, 'a revoked key cannot be renewed',
+  );
+  t.match(await verifyKey(k.apiKey, ctx), { valid: false, reason: 'unknown' }, 'and stays gone');
 });
