@@ -176,7 +176,7 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
     if (creation.length === 0) throw configError('creation_statements are required');
     const rollback = req.role.rollback_statements !== undefined ? this.render(req.role.rollback_statements, values) : undefined;
     await this.guard([password, inStatements], () => this.db.createUser(username, creation, rollback));
-    ctx.log.info({ username, role: req.roleName }, 'database user created');
+    ctx.log.debug({ username, role: req.roleName }, 'database user created');
     return { data: { username, password } };
   }
 
@@ -209,12 +209,12 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
   async deleteCredential(req: { credentialId: string; roleName: string; role: DatabaseRole }, ctx: EngineContext): Promise<void> {
     const username = req.credentialId;
     await this.guard([], async () => {
-      if (!(await this.db.userExists(username))) return; // already gone counts as revoked
       const custom = this.render(req.role?.revocation_statements, { name: username, username, password: '', expiration: '' });
-      if (custom.length > 0) await this.db.exec(custom);
-      else await this.db.defaultRevoke(username);
+      // Already gone counts as revoked. The default revocation checks that itself, in its group.
+      if (custom.length === 0) return this.db.defaultRevoke(username);
+      if (await this.db.userExists(username)) await this.db.exec(custom);
     });
-    ctx.log.info({ username }, 'database user revoked');
+    ctx.log.debug({ username }, 'database user revoked');
   }
 
   /** SDK extension used by static roles: does this username/password log in? */
