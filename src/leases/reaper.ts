@@ -25,7 +25,7 @@ export interface ReaperOptions {
 export const DEFAULT_REAPER_OPTIONS: Omit<ReaperOptions, 'intervalMs'> = {
   batchSize: 200,
   claimTimeoutMs: 60_000,
-  concurrencyPerConfig: 8,
+  concurrencyPerConfig: 32,
   maxRunMs: 10_000,
   jobRetryMs: 30_000,
 };
