@@ -10,6 +10,7 @@ import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { connectRedis, type RedisClient } from './redis/client.js';
 import { RedisKeys } from './redis/keys.js';
+import { RedisVersionCounter } from './auth/version-counter.js';
 import { Keyring } from './crypto/keyring.js';
 import { resolveMasterKey } from './crypto/master-key.js';
 import { RewrapJob, sealedColumnTask } from './crypto/rewrap.js';
@@ -124,7 +125,10 @@ async function assemble(
     access: () => identity.access,
     engines: () => engines!,
   });
-  engines = await createEngines({ sql, store: leases.store, sealer, log, clock, extraPluginDirs: opts.pluginDirs });
+  engines = await createEngines({
+    sql, store: leases.store, sealer, log, clock, extraPluginDirs: opts.pluginDirs,
+    versions: redis ? new RedisVersionCounter(redis, keys, 'engines', 'version') : undefined,
+  });
   for (const column of ENGINE_SEALED_COLUMNS) rewrap.register(sealedColumnTask(sql, column));
   modules.push(sysLeaseRoutes(leases.service), engineRoutes(engines, leases.service));
   // Token cascade: revoking a token (children included) revokes every lease they created.

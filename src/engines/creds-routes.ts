@@ -21,7 +21,7 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
     const { name: roleName } = req.params as { name: string };
     const identity = req.identity;
     if (!identity) throw permissionDenied();
-    const role = await repo.readRole(mount, roleName);
+    const role = await repo.cachedRole(mount, roleName);
     if (!role) throw notFound(`unknown role "${roleName}" on ${mount}/`);
     const configName = configPath && roleField ? String(role[roleField] ?? '') : IMPLICIT_CONFIG;
     let inst;

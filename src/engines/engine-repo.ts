@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Sealer } from '../crypto/sealer.js';
 import type { SqlStore } from '../db/sql-store.js';
+import { MemoryVersionCounter, type VersionCounter } from '../auth/version-counter.js';
 import type { SealedColumn } from '../crypto/rewrap.js';
 
 export interface StoredConfig {
@@ -51,8 +52,60 @@ function deletePath(obj: Record<string, unknown>, path: string): void {
 }
 
 /** Engine configs, roles, plugin documents and secret keys in the config store. */
+const MAX_CACHE_AGE_MS = 30_000;
+
 export class EngineRepo {
-  constructor(private readonly sql: SqlStore, private readonly sealer: Sealer) {}
+  /** Roles and config versions read at `cachedAt` of the shared counter (see rolesAndVersions). */
+  private cachedAt = -1;
+  private cachedSince = 0;
+  private readonly roles = new Map<string, Promise<Record<string, unknown> | undefined>>();
+  private readonly versions = new Map<string, Promise<number | undefined>>();
+
+  /**
+   * `counter` is bumped after every write of a config or role (by any replica, through Redis),
+   * so the creds path can keep what it read until something changes.
+   */
+  constructor(private readonly sql: SqlStore, private readonly sealer: Sealer, private readonly counter: VersionCounter = new MemoryVersionCounter()) {}
+
+  private async changed(): Promise<void> {
+    await this.counter.bump();
+  }
+
+  /** What the creds path reads on every request, from memory while the counter stands still. */
+  private async fresh(): Promise<void> {
+    const at = await this.counter.get();
+    // The age limit catches what the counter cannot see: rows changed by hand in SQL.
+    if (at !== this.cachedAt || performance.now() - this.cachedSince > MAX_CACHE_AGE_MS) {
+      this.roles.clear();
+      this.versions.clear();
+      this.cachedAt = at;
+      this.cachedSince = performance.now();
+    }
+  }
+
+  private remember<T>(map: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
+    let p = map.get(key);
+    if (!p) {
+      p = read();
+      map.set(key, p);
+      // A failed read (config store down) is not remembered.
+      p.catch(() => map.get(key) === p && map.delete(key));
+    }
+    return p;
+  }
+
+  /** readRole, without a config-store query unless a config or role changed since the last read. */
+  async cachedRole(mount: string, name: string): Promise<Record<string, unknown> | undefined> {
+    await this.fresh();
+    const role = await this.remember(this.roles, `${mount}\u0000${name}`, () => this.readRole(mount, name));
+    return role && structuredClone(role);
+  }
+
+  /** configVersion, without a config-store query unless a config or role changed since the last read. */
+  async cachedConfigVersion(mount: string, name: string): Promise<number | undefined> {
+    await this.fresh();
+    return this.remember(this.versions, `${mount}\u0000${name}`, () => this.configVersion(mount, name));
+  }
 
   async readConfig(mount: string, name: string): Promise<StoredConfig | undefined> {
     const { rows } = await this.sql.query<{ plugin: string; config: Record<string, unknown>; secrets: string | null; version: string }>(
@@ -84,6 +137,7 @@ export class EngineRepo {
       `UPDATE engine_configs SET plugin = $3, config = $4, secrets = $5, version = version + 1, updated_at = now()
         WHERE mount = $1 AND name = $2 AND version = $6`,
       [mount, name, plugin, JSON.stringify(plain), sealed, expected]);
+    if (rowCount === 1) await this.changed();
     return rowCount === 1;
   }
 
@@ -109,10 +163,12 @@ export class EngineRepo {
        ON CONFLICT (mount, name) DO UPDATE SET plugin = EXCLUDED.plugin, config = EXCLUDED.config,
          secrets = EXCLUDED.secrets, version = engine_configs.version + 1, updated_at = now()`,
       [mount, name, plugin, JSON.stringify(plain), sealed]);
+    await this.changed();
   }
 
   async deleteConfig(mount: string, name: string): Promise<void> {
     await this.sql.query('DELETE FROM engine_configs WHERE mount = $1 AND name = $2', [mount, name]);
+    await this.changed();
   }
 
   async listConfigs(mount: string): Promise<string[]> {
@@ -130,10 +186,12 @@ export class EngineRepo {
       `INSERT INTO engine_roles (mount, name, role) VALUES ($1, $2, $3)
        ON CONFLICT (mount, name) DO UPDATE SET role = EXCLUDED.role, updated_at = now()`,
       [mount, name, JSON.stringify(role)]);
+    await this.changed();
   }
 
   async deleteRole(mount: string, name: string): Promise<void> {
     await this.sql.query('DELETE FROM engine_roles WHERE mount = $1 AND name = $2', [mount, name]);
+    await this.changed();
   }
 
   async listRoles(mount: string): Promise<string[]> {

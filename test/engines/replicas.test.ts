@@ -40,3 +40,26 @@ t.test('replicas share configs, secret keys, engine state and jobs', async (t) =
   t.equal(await f.count('job', 'rotate:main'), 1, 'a scheduled job runs exactly once across replicas');
   t.equal(await f.count('job', 'never'), 0, 'an unscheduled job does not run');
 });
+
+t.test('a role written or deleted on one replica applies to the next creds request on another', async (t) => {
+  const f = await fakeSetup(t);
+  const a = f.tr;
+  const b = await testRuntime(t, { shareWith: a, runtime: { pluginDirs: [FAKE_DIR] } });
+  // b has read (and keeps) the role and the config before the changes.
+  let r = await b.call('GET', 'fake/creds/app');
+  t.equal(r.body.lease_duration, 60, 'b issues with the role as first written');
+
+  t.equal((await a.call('POST', 'fake/roles/app', { body: { db_name: 'main', default_ttl: 90, max_ttl: 600 } })).status, 204);
+  r = await b.call('GET', 'fake/creds/app');
+  t.equal(r.body.lease_duration, 90, "b's next credential follows the role rewritten on a");
+
+  t.equal((await a.call('DELETE', 'fake/roles/app')).status, 204);
+  r = await b.call('GET', 'fake/creds/app');
+  t.equal(r.status, 404, 'and a role deleted on a is gone on b at once');
+
+  t.equal((await a.call('POST', 'fake/roles/app', { body: { db_name: 'main', default_ttl: 90, max_ttl: 600 } })).status, 204);
+  t.equal((await b.call('GET', 'fake/creds/app')).status, 200, 'a role written again on a is there on b');
+  t.equal((await a.call('DELETE', 'fake/config/main')).status, 204);
+  r = await b.call('GET', 'fake/creds/app');
+  t.equal(r.status, 404, 'a config deleted on a is gone on b at once');
+});
