@@ -81,6 +81,7 @@ export class Engines implements LeaseEngines, JobRunner {
           get: async <T>(k: string) => (await store.stateGet(mount, k)) as T | undefined,
           set: (k, v, ttlMs) => store.stateSet(mount, k, v, ttlMs),
           del: (k) => store.stateDel(mount, k),
+          update: (k, fields, ttlMs) => store.stateUpdate(mount, k, fields, ttlMs),
         },
         secretKey: (name) => repo.secretKey(mount, name),
         seal: (plain) => sealer.seal(plain, aad),
@@ -111,7 +112,7 @@ export class Engines implements LeaseEngines, JobRunner {
     const key = `${mount}\u0000${configName}`;
     const recent = this.cache.get(key);
     if (recentMs !== undefined && recent && performance.now() - recent.checkedAt < recentMs) return recent.ready;
-    let version = await this.deps.repo.configVersion(mount, configName);
+    let version = await this.deps.repo.cachedConfigVersion(mount, configName);
     if (version === undefined) {
       if (this.hasConfigPath(mount) || configName !== IMPLICIT_CONFIG) throw notFoundError(`no config named "${configName}" on ${mount}/`);
       version = 0;
