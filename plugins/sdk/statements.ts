@@ -127,8 +127,15 @@ export function splitStatements(input: string | string[] | undefined, dialect: S
   return out;
 }
 
+const TRANSACTION_CONTROL = /^\s*(begin(?!\s+not\s+atomic)|commit|rollback|start\s+transaction|end|abort|savepoint|release|set\s+transaction|prepare\s+transaction)\b/i;
+
 /** Renders one statement template; unknown placeholders and unsafe positions are config errors. */
 export function renderStatement(template: string, values: Record<string, string>, dialect: SqlDialect): string {
+  // The engine wraps the statements in a transaction of its own (PostgreSQL groups several
+  // requests into one): a statement that opened or ended one would break that, or leave a
+  // transaction open on a pooled connection.
+  const control = TRANSACTION_CONTROL.exec(template);
+  if (control) throw configError(`transaction control ("${control[1].toUpperCase()}") is not allowed in statements: lessor runs them in a transaction of its own`);
   let out = '';
   walk(
     template,

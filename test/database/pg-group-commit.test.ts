@@ -66,3 +66,13 @@ t.test('concurrent default revocations are grouped; one already gone does not ho
   const sessions = await fx.su<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1', [creds[0].data.username]);
   t.equal(sessions.rows[0].n, 0, 'and the open session was ended');
 });
+
+t.test('a role whose statements open or end a transaction is refused, and nothing is left open', async (t) => {
+  const fx = await pgFixture(t);
+  const { ctx, engine } = await setup(t, fx);
+  const sneaky: DatabaseRole = { ...fx.groupRole, creation_statements: ['BEGIN', ...(fx.groupRole.creation_statements as string[])] };
+  await t.rejects(issue(engine, ctx, 'sneaky', sneaky), /transaction control \("BEGIN"\) is not allowed/);
+  const creds = await Promise.all(Array.from({ length: 8 }, () => issue(engine, ctx, 'app', fx.groupRole)));
+  const works = await Promise.all(creds.map((c) => fx.canSelect(c.data.username, c.data.password)));
+  t.equal(works.filter(Boolean).length, 8, 'the next credentials are committed and work');
+});

@@ -97,3 +97,12 @@ t.test('server flavors choose statements', async (t) => {
   t.equal(flavorOf('10.1.48-MariaDB'), 'mariadb-old');
   t.equal(flavorOf('11.4.2-MariaDB'), 'mariadb');
 });
+
+t.test('statements may not control the transaction lessor runs them in', async (t) => {
+  for (const stmt of ['BEGIN', 'commit', '  ROLLBACK', 'START TRANSACTION', 'END', 'SAVEPOINT s', 'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE']) {
+    t.throws(() => renderStatement(stmt, {}, pgDialect), /transaction control .* not allowed/, `${stmt.trim()} is refused`);
+  }
+  t.equal(renderStatement('DO $$ BEGIN RAISE NOTICE \'x\'; END $$', {}, pgDialect), 'DO $$ BEGIN RAISE NOTICE \'x\'; END $$', 'a DO block is fine');
+  t.equal(renderStatement('BEGIN NOT ATOMIC SELECT 1; END', {}, mysqlDialect), 'BEGIN NOT ATOMIC SELECT 1; END', "MariaDB's anonymous block is fine");
+  t.equal(renderStatement('ENDORSE_NOTHING', {}, pgDialect), 'ENDORSE_NOTHING', 'only whole keywords count');
+});
