@@ -10,6 +10,7 @@ import { Http, runLoad } from '../lib/load.js';
 import { paired, type BenchCtx, type Row } from '../lib/types.js';
 
 const RENEW_LUA = fileURLToPath(new URL('../../src/redis/lua/lease-renew-3.lua', import.meta.url));
+const STATE_UPDATE_LUA = fileURLToPath(new URL('../../src/redis/lua/state-update-1.lua', import.meta.url));
 export const RENEW_CONCURRENCY = 64;
 
 interface Issued {
@@ -64,6 +65,12 @@ export async function renew(ctx: BenchCtx): Promise<Row[]> {
   const http = new Http(ctx.lessor.base, concurrency, ctx.token);
   const redis = new Redis(ctx.servers.redis.url());
   redis.defineCommand('leaseRenew', { numberOfKeys: 3, lua: readFileSync(RENEW_LUA, 'utf8') });
+  redis.defineCommand('stateUpdate', { numberOfKeys: 1, lua: readFileSync(STATE_UPDATE_LUA, 'utf8') });
+  type Scripts = {
+    leaseRenew(...a: (string | number)[]): Promise<number>;
+    stateUpdate(...a: (string | number)[]): Promise<number>;
+  };
+  const scripts = redis as unknown as Scripts;
   const k = (...parts: string[]) => [`{${ctx.env.LESSOR_REDIS_PREFIX}}`, ...parts].join(':');
   const tokenKey = k('token', 't', hashToken(ctx.token));
   const due = k('leases', 'due');
@@ -73,7 +80,8 @@ export async function renew(ctx: BenchCtx): Promise<Row[]> {
     ctx.log(`  one lessor renewal sends ${seen.length} Redis commands: ${seen.join(' ')}`);
     // The raw side: what a renewal of an api-key lease has to do in Redis, in as few round trips
     // as the data dependencies allow: authenticate the token; read the lease (and its revoking
-    // flag); move the key's own expiry; move the lease's expiry (the same Lua script).
+    // flag); move the key's own expiry (one script, as lessor's state.update); move the lease's
+    // expiry (the same Lua script).
     const raw = async (i: number) => {
       const l = leases[i % leases.length];
       const now = Date.now();
@@ -82,14 +90,10 @@ export async function renew(ctx: BenchCtx): Promise<Row[]> {
       const rec = k('lease', l.leaseId);
       const res = await redis.pipeline().hgetall(rec).smismember(revoking, l.leaseId).exec();
       if (!res || res[0][0]) throw new Error('lease read failed');
-      const stateKey = k('engine', 'apikey', `key:${l.keyId}`);
-      const v = await redis.get(stateKey);
-      if (!v) throw new Error('key missing');
-      const stored = JSON.parse(v) as { expires_at: number };
       const exp = now + 3600_000;
-      stored.expires_at = exp;
-      await redis.set(stateKey, JSON.stringify(stored), 'PX', exp - now + 86_400_000);
-      const r = await (redis as unknown as { leaseRenew(...a: (string | number)[]): Promise<number> }).leaseRenew(rec, due, revoking, l.leaseId, now, exp);
+      const stateKey = k('engine', 'apikey', `key:${l.keyId}`);
+      if ((await scripts.stateUpdate(stateKey, exp - now + 86_400_000, JSON.stringify('expires_at'), JSON.stringify(exp))) !== 1) throw new Error('key missing');
+      const r = await scripts.leaseRenew(rec, due, revoking, l.leaseId, now, exp);
       if (r !== 1) throw new Error(`renew script answered ${r}`);
     };
     const res = await paired(ctx, `renew c=${concurrency} live=${population}`,
