@@ -10,7 +10,7 @@ import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { connectRedis, type RedisClient } from './redis/client.js';
 import { RedisKeys } from './redis/keys.js';
-import { RedisVersionCounter } from './auth/version-counter.js';
+import { RedisVersionCounter } from './redis/version-counter.js';
 import { Keyring } from './crypto/keyring.js';
 import { resolveMasterKey } from './crypto/master-key.js';
 import { RewrapJob, sealedColumnTask } from './crypto/rewrap.js';

@@ -9,8 +9,8 @@ import type { Keyring } from '../crypto/keyring.js';
 import { authTokenRoutes } from '../http/routes/auth-token.js';
 import { sysPolicyRoutes } from '../http/routes/sys-policies.js';
 import { TokenAccessControl } from './access-control.js';
-import { MemoryPolicyVersion, PolicyStore, RedisPolicyVersion } from './policy-store.js';
-import { MemoryVersionCounter, RedisVersionCounter } from './version-counter.js';
+import { PolicyStore } from './policy-store.js';
+import { MemoryVersionCounter, RedisVersionCounter } from '../redis/version-counter.js';
 import { MemoryTokenStore } from './token-store-memory.js';
 import { RedisTokenStore } from './token-store-redis.js';
 import { newToken, TokenService } from './tokens.js';
@@ -61,7 +61,7 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
   const { config, log, sql, redis, keys } = deps;
   const store = redis ? new RedisTokenStore(redis, keys) : new MemoryTokenStore();
   const tokens = new TokenService(store, log, deps.now);
-  const policies = new PolicyStore(sql, redis ? new RedisPolicyVersion(redis, keys) : new MemoryPolicyVersion());
+  const policies = new PolicyStore(sql, redis ? new RedisVersionCounter(redis, keys, 'token', 'policy-version') : new MemoryVersionCounter());
   const access = new TokenAccessControl(tokens, policies);
   const now = deps.now ?? Date.now;
   const approle = new AppRoleService(

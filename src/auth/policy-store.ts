@@ -1,10 +1,8 @@
 import type { SqlStore } from '../db/sql-store.js';
-import type { RedisClient } from '../redis/client.js';
-import type { RedisKeys } from '../redis/keys.js';
 import { badRequest } from '../errors.js';
 import { Acl } from './policy-acl.js';
 import { parsePolicy, PolicyParseError, type PolicyRules } from './policy-parse.js';
-import { MemoryVersionCounter, RedisVersionCounter, type VersionCounter } from './version-counter.js';
+import { VersionedCache, type VersionCounter } from '../redis/version-counter.js';
 
 /**
  * ACL policies in the config store, with compiled matchers cached per policy set. Every write
@@ -27,25 +25,13 @@ export const DEFAULT_POLICY = JSON.stringify(
   2,
 );
 
-/** The policy version counter (see VersionCounter); bumped by every policy write. */
-export type PolicyVersion = VersionCounter;
-
-export class MemoryPolicyVersion extends MemoryVersionCounter {}
-
-export class RedisPolicyVersion extends RedisVersionCounter {
-  constructor(redis: RedisClient, keys: RedisKeys) {
-    super(redis, keys, 'token', 'policy-version');
-  }
-}
-
 const NAME_RE = /^[a-z0-9][a-z0-9_.@-]{0,127}$/;
 const MAX_CACHED_SETS = 1000;
 
 export class PolicyStore {
-  private cache = new Map<string, Acl>();
-  private cachedVersion = -1;
+  private readonly cache = new VersionedCache<Acl>({ maxEntries: MAX_CACHED_SETS });
 
-  constructor(private readonly sql: SqlStore, private readonly version: PolicyVersion) {}
+  constructor(private readonly sql: SqlStore, private readonly version: VersionCounter) {}
 
   static normaliseName(name: string): string {
     const n = name.toLowerCase();
@@ -105,25 +91,17 @@ export class PolicyStore {
    */
   async aclFor(policies: string[], version?: Promise<number>): Promise<Acl> {
     const v = await (version ?? this.version.get());
-    if (v !== this.cachedVersion) {
-      this.cache.clear();
-      this.cachedVersion = v;
-    }
     const key = [...policies].sort().join('\n');
-    let acl = this.cache.get(key);
-    if (acl) return acl;
+    const hit = this.cache.get(v, key);
+    if (hit) return hit;
     const { rows } = await this.sql.query<{ name: string; rules: PolicyRules | string }>(
       'SELECT name, rules FROM acl_policies WHERE name = ANY($1)',
       [policies],
     );
     const sets = rows.map((r) => (typeof r.rules === 'string' ? (JSON.parse(r.rules) as PolicyRules) : r.rules));
     if (policies.includes('default') && !rows.some((r) => r.name === 'default')) sets.push(parsePolicy(DEFAULT_POLICY));
-    acl = new Acl(sets);
-    // Another request may have seen a newer version meanwhile: rules read under this one must
-    // not be cached under that one.
-    if (this.cachedVersion !== v) return acl;
-    if (this.cache.size >= MAX_CACHED_SETS) this.cache.clear();
-    this.cache.set(key, acl);
+    const acl = new Acl(sets);
+    this.cache.set(v, key, acl);
     return acl;
   }
 }

@@ -21,12 +21,14 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
     const { name: roleName } = req.params as { name: string };
     const identity = req.identity;
     if (!identity) throw permissionDenied();
-    const role = await repo.cachedRole(mount, roleName);
+    // One read of the engines' version counter covers the role and its config's version.
+    const at = await repo.counterNow();
+    const role = await repo.cachedRole(mount, roleName, at);
     if (!role) throw notFound(`unknown role "${roleName}" on ${mount}/`);
     const configName = configPath && roleField ? String(role[roleField] ?? '') : IMPLICIT_CONFIG;
     let inst;
     try {
-      inst = await engines.instance(mount, configName);
+      inst = await engines.instance(mount, configName, { at });
     } catch (err) {
       throw toHttpError(err);
     }

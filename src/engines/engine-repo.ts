@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Sealer } from '../crypto/sealer.js';
 import type { SqlStore } from '../db/sql-store.js';
-import { MemoryVersionCounter, type VersionCounter } from '../auth/version-counter.js';
+import { MemoryVersionCounter, VersionedCache, type VersionCounter } from '../redis/version-counter.js';
 import type { SealedColumn } from '../crypto/rewrap.js';
 
 export interface StoredConfig {
@@ -52,14 +52,14 @@ function deletePath(obj: Record<string, unknown>, path: string): void {
 }
 
 /** Engine configs, roles, plugin documents and secret keys in the config store. */
+/** The age limit catches what the counter cannot see: rows changed by hand in SQL. */
 const MAX_CACHE_AGE_MS = 30_000;
+const MAX_CACHED = 10_000;
 
 export class EngineRepo {
-  /** Roles and config versions read at `cachedAt` of the shared counter (see rolesAndVersions). */
-  private cachedAt = -1;
-  private cachedSince = 0;
-  private readonly roles = new Map<string, Promise<Record<string, unknown> | undefined>>();
-  private readonly versions = new Map<string, Promise<number | undefined>>();
+  /** Roles and config versions, kept while the shared counter stands still. */
+  private readonly roles = new VersionedCache<{ role?: Record<string, unknown> }>({ maxEntries: MAX_CACHED, maxAgeMs: MAX_CACHE_AGE_MS });
+  private readonly versions = new VersionedCache<{ version?: number }>({ maxEntries: MAX_CACHED, maxAgeMs: MAX_CACHE_AGE_MS });
 
   /**
    * `counter` is bumped after every write of a config or role (by any replica, through Redis),
@@ -71,40 +71,33 @@ export class EngineRepo {
     await this.counter.bump();
   }
 
-  /** What the creds path reads on every request, from memory while the counter stands still. */
-  private async fresh(): Promise<void> {
-    const at = await this.counter.get();
-    // The age limit catches what the counter cannot see: rows changed by hand in SQL.
-    if (at !== this.cachedAt || performance.now() - this.cachedSince > MAX_CACHE_AGE_MS) {
-      this.roles.clear();
-      this.versions.clear();
-      this.cachedAt = at;
-      this.cachedSince = performance.now();
-    }
-  }
-
-  private remember<T>(map: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
-    let p = map.get(key);
-    if (!p) {
-      p = read();
-      map.set(key, p);
-      // A failed read (config store down) is not remembered.
-      p.catch(() => map.get(key) === p && map.delete(key));
-    }
-    return p;
+  /** The counter now: read once per request and passed to the cached reads below. */
+  counterNow(): Promise<number> {
+    return this.counter.get();
   }
 
   /** readRole, without a config-store query unless a config or role changed since the last read. */
-  async cachedRole(mount: string, name: string): Promise<Record<string, unknown> | undefined> {
-    await this.fresh();
-    const role = await this.remember(this.roles, `${mount}\u0000${name}`, () => this.readRole(mount, name));
-    return role && structuredClone(role);
+  async cachedRole(mount: string, name: string, at?: number): Promise<Record<string, unknown> | undefined> {
+    const v = at ?? (await this.counter.get());
+    const key = `${mount}\u0000${name}`;
+    let hit = this.roles.get(v, key);
+    if (!hit) {
+      hit = { role: await this.readRole(mount, name) };
+      this.roles.set(v, key, hit);
+    }
+    return hit.role && structuredClone(hit.role);
   }
 
   /** configVersion, without a config-store query unless a config or role changed since the last read. */
-  async cachedConfigVersion(mount: string, name: string): Promise<number | undefined> {
-    await this.fresh();
-    return this.remember(this.versions, `${mount}\u0000${name}`, () => this.configVersion(mount, name));
+  async cachedConfigVersion(mount: string, name: string, at?: number): Promise<number | undefined> {
+    const v = at ?? (await this.counter.get());
+    const key = `${mount}\u0000${name}`;
+    let hit = this.versions.get(v, key);
+    if (!hit) {
+      hit = { version: await this.configVersion(mount, name) };
+      this.versions.set(v, key, hit);
+    }
+    return hit.version;
   }
 
   async readConfig(mount: string, name: string): Promise<StoredConfig | undefined> {

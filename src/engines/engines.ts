@@ -107,12 +107,15 @@ export class Engines implements LeaseEngines, JobRunner {
     return out;
   }
 
-  /** `recentMs`: skip the version check if this replica confirmed the instance that recently. */
-  async instance(mount: string, configName: string, recentMs?: number): Promise<EngineInstance> {
+  /**
+   * `recentMs`: skip the version check if this replica confirmed the instance that recently.
+   * `at`: the repo's counter as this request already read it (EngineRepo.counterNow).
+   */
+  async instance(mount: string, configName: string, opts: { recentMs?: number; at?: number } = {}): Promise<EngineInstance> {
     const key = `${mount}\u0000${configName}`;
     const recent = this.cache.get(key);
-    if (recentMs !== undefined && recent && performance.now() - recent.checkedAt < recentMs) return recent.ready;
-    let version = await this.deps.repo.cachedConfigVersion(mount, configName);
+    if (opts.recentMs !== undefined && recent && performance.now() - recent.checkedAt < opts.recentMs) return recent.ready;
+    let version = await this.deps.repo.cachedConfigVersion(mount, configName, opts.at);
     if (version === undefined) {
       if (this.hasConfigPath(mount) || configName !== IMPLICIT_CONFIG) throw notFoundError(`no config named "${configName}" on ${mount}/`);
       version = 0;
@@ -155,7 +158,7 @@ export class Engines implements LeaseEngines, JobRunner {
   }
 
   private async forLease(lease: LeaseRecord) {
-    const inst = await this.instance(lease.mount, lease.config, LEASE_RECHECK_MS);
+    const inst = await this.instance(lease.mount, lease.config, { recentMs: LEASE_RECHECK_MS });
     if (inst.plugin.type !== lease.plugin) {
       throw configError(`config "${lease.config}" on ${lease.mount}/ is now a ${inst.plugin.type} config; the lease was issued by ${lease.plugin}`);
     }

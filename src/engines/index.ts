@@ -4,7 +4,7 @@ import type { SqlStore } from '../db/sql-store.js';
 import type { LeaseStore } from '../leases/lease-store.js';
 import { DEFAULT_PLUGINS_DIR, discoverPlugins } from './discover.js';
 import { EngineRepo } from './engine-repo.js';
-import type { VersionCounter } from '../auth/version-counter.js';
+import type { VersionCounter } from '../redis/version-counter.js';
 import { Engines } from './engines.js';
 
 export { ENGINE_SEALED_COLUMNS } from './engine-repo.js';

@@ -6,7 +6,7 @@ import { ipAllowed } from '../cidr.js';
 import { DEFAULT_TOKEN_SETTINGS, loginIssue, mergeTokenSettings, tokenSettingsView, cidrList, type TokenSettings } from '../token-settings.js';
 import type { Issued, TokenService } from '../tokens.js';
 import { parseDuration } from '../../../plugins/sdk/duration.js';
-import type { VersionCounter } from '../version-counter.js';
+import { VersionedCache, type VersionCounter } from '../../redis/version-counter.js';
 import type { SecretIdStore } from './secret-ids.js';
 
 /**
@@ -51,8 +51,7 @@ const fromRow = (row: RoleRow): AppRoleSettings => ({
  * the next login on every replica.
  */
 export class AppRoleService {
-  private readonly byRoleId = new Map<string, LoginRole>();
-  private cachedVersion = -1;
+  private readonly byRoleId = new VersionedCache<LoginRole>({ maxEntries: MAX_CACHED_ROLES });
 
   constructor(
     private readonly sql: SqlStore,
@@ -75,20 +74,12 @@ export class AppRoleService {
   /** The role a login names, from the cache when `version` (read at the login's start) still matches. */
   private async forLogin(roleId: string, version: Promise<number>): Promise<LoginRole | undefined> {
     const v = await version;
-    if (v !== this.cachedVersion) {
-      this.byRoleId.clear();
-      this.cachedVersion = v;
-    }
-    const hit = this.byRoleId.get(roleId);
+    const hit = this.byRoleId.get(v, roleId);
     if (hit) return hit;
     const { rows } = await this.sql.query<RoleRow>('SELECT name, role_id, settings FROM approle_roles WHERE role_id = $1', [roleId]);
     if (!rows[0]) return undefined;
     const found: LoginRole = { name: rows[0].name, role: fromRow(rows[0]) };
-    // A login that saw a newer version meanwhile owns the cache now: this row may predate it.
-    if (this.cachedVersion === v) {
-      if (this.byRoleId.size >= MAX_CACHED_ROLES) this.byRoleId.clear();
-      this.byRoleId.set(roleId, found);
-    }
+    this.byRoleId.set(v, roleId, found);
     return found;
   }
 
@@ -225,7 +216,7 @@ export class AppRoleService {
     // are read in the same tick: one socket write. The record read is only a guess until the
     // version confirms the role's name (a changed role_id reads it again).
     const version = this.version.get();
-    const guess = secretId ? this.byRoleId.get(roleId) : undefined;
+    const guess = secretId ? this.byRoleId.peek(roleId) : undefined;
     const guessHash = guess?.role.bindSecretId ? this.hash(guess.name, secretId!) : undefined;
     const early = guessHash ? this.secretIds.get(guessHash) : undefined;
     early?.catch(() => {}); // awaited below only if the guess holds
