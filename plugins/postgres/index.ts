@@ -5,7 +5,7 @@
 import { sqlDatabasePlugin } from '../sdk/database-plugin.js';
 import type { SqlEngineSpec } from '../sdk/sql-engine.js';
 import { PgBackend, pgDialect } from './backend.js';
-import { scramVerifier } from './scram.js';
+import { checkScramConfig, MAX_SCRAM_ITERATIONS, scramVerifier } from './scram.js';
 
 /** Vault's default PostgreSQL template: 63 is PostgreSQL's NAMEDATALEN - 1. */
 export const PG_DEFAULT_USERNAME_TEMPLATE =
@@ -22,12 +22,21 @@ export const pgSpec: SqlEngineSpec = {
   defaultUsernameTemplate: PG_DEFAULT_USERNAME_TEMPLATE,
   formatExpiration: pgExpiration,
   passwordForStatements: async (config, password) =>
-    config.password_authentication === 'scram-sha-256' ? scramVerifier(password) : password,
+    config.password_authentication === 'scram-sha-256' ? scramVerifier(password, config.scram_iterations) : password,
+  checkConfig: checkScramConfig,
   open: (config, url, log) => new PgBackend(config, url, log),
 };
 
 const names = ['postgresql-database-plugin', 'postgres', 'postgresql'];
 
-const plugin = sqlDatabasePlugin({ type: 'postgres', names, spec: pgSpec, extraConfigFields: { password_authentication: { type: 'string', enum: ['password', 'scram-sha-256'] } } });
+const plugin = sqlDatabasePlugin({
+  type: 'postgres',
+  names,
+  spec: pgSpec,
+  extraConfigFields: {
+    password_authentication: { type: 'string', enum: ['password', 'scram-sha-256'] },
+    scram_iterations: { type: 'integer', minimum: 1, maximum: MAX_SCRAM_ITERATIONS },
+  },
+});
 
 export default plugin;

@@ -37,6 +37,8 @@ export interface DatabaseConfig {
   disable_escaping?: boolean;
   /** PostgreSQL: 'scram-sha-256' sends a verifier computed by lessor instead of the password. */
   password_authentication?: 'password' | 'scram-sha-256';
+  /** PostgreSQL: PBKDF2 rounds of that verifier (lessor extension; PostgreSQL 16's GUC name). */
+  scram_iterations?: number;
   /** Static-role rotation statements are kept on the static role, not here. */
   [extra: string]: unknown;
 }
@@ -61,10 +63,10 @@ export const DATABASE_READABLE_FIELDS = [
   'plugin_name', 'connection_url', 'username', 'allowed_roles', 'verify_connection', 'max_open_connections',
   'max_idle_connections', 'max_connection_lifetime', 'connect_timeout', 'username_template', 'password_policy',
   'tls_ca', 'tls_certificate', 'tls_server_name', 'tls_skip_verify', 'root_rotation_statements', 'disable_escaping',
-  'password_authentication',
+  'password_authentication', 'scram_iterations',
 ];
 
-/** extra: engine-specific fields (postgres adds password_authentication). */
+/** extra: engine-specific fields (postgres adds password_authentication, scram_iterations). */
 export function databaseConfigSchema(pluginNames: string[], extra: Record<string, unknown> = {}) {
   return {
     type: 'object',

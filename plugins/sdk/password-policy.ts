@@ -79,6 +79,24 @@ export function checkPasswordPolicy(policy: PasswordPolicy | undefined): Require
   return { length, rules, charset };
 }
 
+/**
+ * A lower bound on the bits of entropy of a password the policy generates: the characters
+ * required by each rule count as drawn from that rule's charset, the rest from the full charset
+ * (the shuffle only adds to this). It decides whether a fast password hash is safe (PostgreSQL's
+ * scram_iterations): with >= 128 bits nothing is guessed, however cheap each guess is.
+ */
+export function passwordPolicyEntropyBits(policy: PasswordPolicy | undefined): number {
+  const { length, rules, charset } = checkPasswordPolicy(policy);
+  let required = 0;
+  let bits = 0;
+  for (const rule of rules) {
+    const n = rule.min_chars ?? 0;
+    required += n;
+    bits += n * Math.log2(uniq(rule.charset).length);
+  }
+  return bits + (length - required) * Math.log2(charset.length);
+}
+
 export function generatePassword(policy?: PasswordPolicy): string {
   const { length, rules, charset } = checkPasswordPolicy(policy);
   const chars: string[] = [];

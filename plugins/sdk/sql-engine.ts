@@ -46,6 +46,8 @@ export interface SqlEngineSpec {
    * for password_authentication=scram-sha-256). Default: the password itself.
    */
   passwordForStatements?(config: DatabaseConfig, password: string): Promise<string>;
+  /** Engine-specific checks of a config beyond its schema; throws configError (a 400). */
+  checkConfig?(config: DatabaseConfig): void;
   /** Builds the pool (lazily connecting); connectionUrl already has credentials filled in. */
   open(config: DatabaseConfig, connectionUrl: string, log: EngineLogger): SqlBackend;
 }
@@ -109,6 +111,7 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
       throw configError('connection_url uses {{username}} but no username is set');
     }
     checkPasswordPolicy(config.password_policy);
+    this.spec.checkConfig?.(config);
     this.usernames = usernameGenerator(config.username_template ?? this.spec.defaultUsernameTemplate, this.spec.maxUsernameLength);
     this.config = config;
     await this.backend?.close();
