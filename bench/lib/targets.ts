@@ -32,30 +32,45 @@ export const SHAPES: Record<Kind, Record<Shape, string[]>> = {
   },
 };
 
-export const lessorRole = (kind: Kind, shape: Shape) => `${kind === 'pg' ? 'pg' : 'my'}-${shape}`;
-export const lessorConfig = (kind: Kind) => (kind === 'pg' ? 'pg' : 'my');
+/**
+ * How lessor hands the password to the server. 'plain': in the statement, the server derives
+ * the SCRAM verifier (4096 rounds), as the raw side does. 'scram16': lessor sends its own
+ * verifier with 16 rounds (password_authentication=scram-sha-256, scram_iterations=16; PostgreSQL
+ * only). The raw side of both is the plain one: what a broker without verifiers sends.
+ */
+export type Variant = 'plain' | 'scram16';
+export const SCRAM16_CONFIG = { password_authentication: 'scram-sha-256', scram_iterations: 16 };
+
+export const lessorRole = (kind: Kind, shape: Shape, variant: Variant = 'plain') =>
+  `${kind === 'pg' ? 'pg' : 'my'}-${shape}${variant === 'plain' ? '' : `-${variant}`}`;
+export const lessorConfig = (kind: Kind, variant: Variant = 'plain') =>
+  `${kind === 'pg' ? 'pg' : 'my'}${variant === 'plain' ? '' : `-${variant}`}`;
 
 /** Connection pool size lessor gets: the highest measured concurrency, like the raw side. */
 export const MAX_CONNECTIONS = 16;
 
 export async function configureLessor(admin: Http, s: BenchServers, kind: Kind): Promise<void> {
   const h = kind === 'pg' ? s.pg : s.mariadb!;
-  const config = lessorConfig(kind);
-  await admin.ok('POST', `database/config/${config}`, {
-    plugin_name: kind === 'pg' ? 'postgresql-database-plugin' : 'mysql-database-plugin',
-    connection_url: kind === 'pg'
-      ? `postgresql://{{username}}:{{password}}@${h.host}:${h.port}/${TARGET_DB}`
-      : `{{username}}:{{password}}@tcp(${h.host}:${h.port})/`,
-    username: h.user,
-    password: h.password,
-    allowed_roles: '*',
-    max_open_connections: MAX_CONNECTIONS,
-    verify_connection: true,
-  });
-  for (const shape of ['grant20', 'inrole'] as const) {
-    await admin.ok('POST', `database/roles/${lessorRole(kind, shape)}`, {
-      db_name: config, creation_statements: SHAPES[kind][shape], default_ttl: '2h', max_ttl: '24h',
+  const variants: Variant[] = kind === 'pg' ? ['plain', 'scram16'] : ['plain'];
+  for (const variant of variants) {
+    const config = lessorConfig(kind, variant);
+    await admin.ok('POST', `database/config/${config}`, {
+      plugin_name: kind === 'pg' ? 'postgresql-database-plugin' : 'mysql-database-plugin',
+      connection_url: kind === 'pg'
+        ? `postgresql://{{username}}:{{password}}@${h.host}:${h.port}/${TARGET_DB}`
+        : `{{username}}:{{password}}@tcp(${h.host}:${h.port})/`,
+      username: h.user,
+      password: h.password,
+      allowed_roles: '*',
+      max_open_connections: MAX_CONNECTIONS,
+      verify_connection: true,
+      ...(variant === 'scram16' ? SCRAM16_CONFIG : {}),
     });
+    for (const shape of ['grant20', 'inrole'] as const) {
+      await admin.ok('POST', `database/roles/${lessorRole(kind, shape, variant)}`, {
+        db_name: config, creation_statements: SHAPES[kind][shape], default_ttl: '2h', max_ttl: '24h',
+      });
+    }
   }
 }
 

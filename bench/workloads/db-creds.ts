@@ -2,7 +2,7 @@
 // statements sent straight to the same server, at the same concurrency.
 import { randomBytes } from 'node:crypto';
 import { Http, runLoad } from '../lib/load.js';
-import { configureLessor, dropTrialUsers, lessorRole, populate, rawTarget, type Kind, type Shape } from '../lib/targets.js';
+import { configureLessor, dropTrialUsers, lessorRole, populate, rawTarget, type Kind, type Shape, type Variant } from '../lib/targets.js';
 import { paired, type BenchCtx, type Row } from '../lib/types.js';
 
 /** Per-table GRANTs fail outright ("row is too big") at about 2,444 grantees of one table. */
@@ -17,7 +17,10 @@ export async function dbCreds(ctx: BenchCtx, kind: Kind): Promise<Row[]> {
   const rows: Row[] = [];
   // The goals are stated at 16; PostgreSQL also at 1 and 4 to show the curve.
   const concurrencies = ctx.opts.quick || kind === 'mariadb' ? [1, 16] : [1, 4, 16];
-  for (const shape of ['inrole', 'grant20'] as Shape[]) {
+  // lessor's own SCRAM verifiers only for the group-role shape: per-table GRANTs are bound by
+  // ACL rewrites, not by the password hash.
+  const cases: [Shape, Variant][] = kind === 'pg' ? [['inrole', 'plain'], ['inrole', 'scram16'], ['grant20', 'plain']] : [['inrole', 'plain'], ['grant20', 'plain']];
+  for (const [shape, variant] of cases) {
     for (const population of ctx.opts.populations) {
       // MariaDB's per-table shape on a population is left out to keep a full run short.
       if (shape === 'grant20' && (population > GRANT20_LIMIT || (kind === 'mariadb' && population > 0))) {
@@ -31,7 +34,7 @@ export async function dbCreds(ctx: BenchCtx, kind: Kind): Promise<Row[]> {
       }
       await populate(ctx.servers, kind, shape, population, ctx.log);
       for (const concurrency of population === 0 ? concurrencies : [16]) {
-        rows.push(await oneCase(ctx, kind, shape, population, concurrency, workload));
+        rows.push(await oneCase(ctx, kind, shape, variant, population, concurrency, workload));
       }
     }
   }
@@ -39,12 +42,13 @@ export async function dbCreds(ctx: BenchCtx, kind: Kind): Promise<Row[]> {
   return rows;
 }
 
-async function oneCase(ctx: BenchCtx, kind: Kind, shape: Shape, population: number, concurrency: number, workload: string): Promise<Row> {
-  const label = `${workload} ${shape} c=${concurrency} live=${population}`;
+async function oneCase(ctx: BenchCtx, kind: Kind, shape: Shape, variant: Variant, population: number, concurrency: number, workload: string): Promise<Row> {
+  const caseName = variant === 'plain' ? shape : `${shape}, lessor's verifiers (scram_iterations 16)`;
+  const label = `${workload} ${caseName} c=${concurrency} live=${population}`;
   ctx.log(label);
   const http = new Http(ctx.lessor.base, concurrency, ctx.token);
   const raw = rawTarget(ctx.servers, kind, shape, concurrency);
-  const path = `database/creds/${lessorRole(kind, shape)}`;
+  const path = `database/creds/${lessorRole(kind, shape, variant)}`;
   const tag = randomBytes(3).toString('hex');
   const warmupMs = Math.min(1000, ctx.opts.trialMs / 4);
   try {
@@ -58,11 +62,13 @@ async function oneCase(ctx: BenchCtx, kind: Kind, shape: Shape, population: numb
       () => dropTrialUsers(ctx.servers, kind),
     );
     const ratio = res.lessor.perSec / res.raw.perSec;
-    const row: Row = { workload, case: shape, concurrency, population, ...res, ratio };
+    const row: Row = { workload, case: caseName, concurrency, population, ...res, ratio };
     if (concurrency === 16 && population === 0) {
       if (kind === 'pg') {
-        row.goal = 'ratio ≥ 0.9, p99 < 50 ms';
-        row.met = ratio >= 0.9 && res.lessor.p99 < 50;
+        // Past the raw baseline: issue's 1.5×, on top of the 0.9× that holds for every shape.
+        const want = variant === 'plain' ? 0.9 : 1.5;
+        row.goal = `ratio ≥ ${want}, p99 < 50 ms`;
+        row.met = ratio >= want && res.lessor.p99 < 50;
       } else {
         row.goal = 'ratio ≥ 0.9';
         row.met = ratio >= 0.9;
