@@ -1,3 +1,4 @@
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { LeaseMetrics } from './lease-metrics.js';
 import type { LeaseRevoker } from './lease-revoker.js';
@@ -91,43 +92,50 @@ export class Reaper {
     const started = clock();
     const oldest = await store.oldestDue();
     if (oldest !== undefined) metrics.reaperLag.observe(Math.max(0, started - oldest) / 1000);
+    // One limit per engine config for the whole sweep, not per batch: the next batch is claimed
+    // as soon as the last of this one has started, so a large backlog keeps every config's
+    // revocation slots full instead of waiting for each batch's slowest revocation.
+    const limits = new Map<string, LimitFunction>();
+    const revocations: Promise<void>[] = [];
     for (;;) {
       const now = clock();
       const ids = await store.claimDue(now, now + options.claimTimeoutMs, options.batchSize);
       if (ids.length === 0) break;
       run.claimed += ids.length;
       const leases = await store.getMany(ids);
-      const due: LeaseRecord[] = [];
+      const starts: Promise<void>[] = [];
       await Promise.all(leases.map(async (lease, i) => {
         if (!lease) return void (await store.remove(ids[i])); // a leftover index entry
         // Renewed between becoming due and our claim: not ours to revoke.
         if (lease.state === 'active' && !lease.revoking && lease.expireTime > now) return void (await store.release(lease.id));
-        due.push(lease);
+        starts.push(new Promise((started) => revocations.push(this.limitFor(limits, lease)(() => {
+          started();
+          return this.revokeOne(lease, run);
+        }))));
       }));
-      await this.revokeAll(due, run);
       if (ids.length < options.batchSize || this.stopped || clock() - started > options.maxRunMs) break;
+      await Promise.all(starts);
     }
+    await Promise.all(revocations);
     await this.runJobs(run);
     return run;
   }
 
-  private async revokeAll(leases: LeaseRecord[], run: ReaperRun): Promise<void> {
-    const groups = new Map<string, LeaseRecord[]>();
-    for (const l of leases) {
-      const key = `${l.mount}\u0000${l.plugin}\u0000${l.config}`;
-      const g = groups.get(key);
-      if (g) g.push(l);
-      else groups.set(key, [l]);
-    }
-    await Promise.all([...groups.values()].map((group) => pool(group, this.deps.options.concurrencyPerConfig, async (lease) => {
-      const outcome = await this.deps.revoker.revoke(lease).catch((err) => {
-        // The store itself failed (Redis down): the claim times out and a later sweep retries.
-        this.deps.log.warn({ err, leaseId: lease.id }, 'could not record a revocation outcome');
-        return 'retry' as const;
-      });
-      if (outcome === 'revoked') run.revoked++;
-      else run.failed++;
-    })));
+  private limitFor(limits: Map<string, LimitFunction>, lease: LeaseRecord): LimitFunction {
+    const key = `${lease.mount}\u0000${lease.plugin}\u0000${lease.config}`;
+    let limit = limits.get(key);
+    if (!limit) limits.set(key, (limit = pLimit(this.deps.options.concurrencyPerConfig)));
+    return limit;
+  }
+
+  private async revokeOne(lease: LeaseRecord, run: ReaperRun): Promise<void> {
+    const outcome = await this.deps.revoker.revoke(lease).catch((err) => {
+      // The store itself failed (Redis down): the claim times out and a later sweep retries.
+      this.deps.log.warn({ err, leaseId: lease.id }, 'could not record a revocation outcome');
+      return 'retry' as const;
+    });
+    if (outcome === 'revoked') run.revoked++;
+    else run.failed++;
   }
 
   private async runJobs(run: ReaperRun): Promise<void> {
@@ -137,7 +145,8 @@ export class Reaper {
     const now = clock();
     const claimUntil = now + options.claimTimeoutMs;
     const members = await store.claimJobs(now, claimUntil, options.batchSize);
-    await pool(members, options.concurrencyPerConfig, async (member) => {
+    const limit = pLimit(options.concurrencyPerConfig);
+    await Promise.all(members.map((member) => limit(async () => {
       try {
         await runner.runJob(member);
         await store.jobDone(member, claimUntil);
@@ -146,15 +155,6 @@ export class Reaper {
         log.warn({ job: member, error: err instanceof Error ? err.message : String(err) }, 'scheduled job failed; will retry');
         await store.scheduleJob(member, clock() + options.jobRetryMs).catch(() => {});
       }
-    });
+    })));
   }
-}
-
-/** Runs fn over items with at most `limit` in flight. */
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

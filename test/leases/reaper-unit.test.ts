@@ -44,3 +44,15 @@ t.test('revocations run concurrently, bounded per engine config', async (t) => {
   t.equal(run.revoked, 60);
   t.equal(inFlight.max, 4, 'exactly the configured concurrency, never more');
 });
+
+t.test('batches overlap: the next is claimed once the last of this one started, under the same bound', async (t) => {
+  // Batches of 3 with 4 slots: revoking batch by batch could never have more than 3 at once.
+  const f = await fakeSetup(t, { config: { revoke_delay_ms: 200 }, tuning: { reaper: { batchSize: 3, concurrencyPerConfig: 4 } } });
+  const now = Date.now();
+  await bulkLeases(f.tr.rt.leases.store, 12, { now: now - 10_000, expireAt: now - 1000 });
+  inFlight.max = 0;
+  const run = await f.tr.rt.reaper.runOnce();
+  t.equal(run.revoked, 12, 'every lease revoked in one sweep');
+  t.equal(inFlight.max, 4, 'the fourth slot filled from the next batch, and never a fifth');
+});
+
