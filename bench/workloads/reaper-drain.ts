@@ -37,7 +37,9 @@ async function watchDrain(ctx: BenchCtx, like: string, n: number, t0: number, ti
 }
 
 async function lessorDrain(ctx: BenchCtx, n: number): Promise<{ trial: Trial; lagP50: number; lagP99: number }> {
-  const role = lessorRole('pg', SHAPE);
+  // Issued with lessor's own verifiers only to make setup quicker: how a password is stored does
+  // not change what revoking its user costs.
+  const role = lessorRole('pg', SHAPE, 'scram16');
   const http = new Http(ctx.lessor.base, 16, ctx.token);
   const t0i = performance.now();
   try {
@@ -88,7 +90,7 @@ async function rawDrain(ctx: BenchCtx, n: number): Promise<Trial> {
   }
 }
 
-async function drainCase(ctx: BenchCtx, n: number, population: number, runs: number): Promise<Row> {
+async function drainCase(ctx: BenchCtx, n: number, population: number, runs: number, headline = false): Promise<Row> {
   await populate(ctx.servers, 'pg', SHAPE, population, ctx.log);
   await dropUsers(ctx.servers, 'pg', await trialUsers(ctx.servers, 'pg'));
   const label = `reaper-drain ${n} live=${population}`;
@@ -113,7 +115,9 @@ async function drainCase(ctx: BenchCtx, n: number, population: number, runs: num
   return {
     workload: 'reaper-drain', case: `${n} due at once`, concurrency: DEFAULT_REAPER_OPTIONS.concurrencyPerConfig, population,
     lessor, raw, ratio, extra: { 'lag p50 s': median(lag50) / 1000, 'lag p99 s': median(lag99) / 1000 },
-    ...(population === 0 ? { goal: 'drain ratio ≥ 0.8', met: ratio >= 0.8 } : {}),
+    // 0.8: lessor's bookkeeping costs little; 2 (the 10,000 headline): grouped revocation beats
+    // one transaction per user.
+    ...(headline ? { goal: 'drain ratio ≥ 0.8, grouped ≥ 2', met: ratio >= 2 } : population === 0 ? { goal: 'drain ratio ≥ 0.8', met: ratio >= 0.8 } : {}),
   };
 }
 
@@ -122,7 +126,7 @@ export async function reaperDrain(ctx: BenchCtx): Promise<Row[]> {
   const rows: Row[] = [];
   // The headline: 10,000 leases due in the same instant (one run: it is 10,000 revocations a side).
   const big = ctx.opts.quick ? 300 : 10_000;
-  rows.push(await drainCase(ctx, big, 0, 1));
+  rows.push(await drainCase(ctx, big, 0, 1, true));
   // Flat with the population: a smaller drain on 0, 1,000 and 10,000 other live users.
   const small = ctx.opts.quick ? 100 : 1000;
   for (const population of ctx.opts.populations) rows.push(await drainCase(ctx, small, population, Math.min(ctx.opts.runs, 3)));
