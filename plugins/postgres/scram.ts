@@ -12,7 +12,7 @@
 import { createHash, createHmac, pbkdf2, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { configError } from '../sdk/errors.js';
-import { passwordPolicyEntropyBits, type PasswordPolicy } from '../sdk/password-policy.js';
+import { passwordPolicyEntropyBits } from '../sdk/password-policy.js';
 import type { DatabaseConfig } from '../sdk/database.js';
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -52,7 +52,7 @@ export function checkScramConfig(config: DatabaseConfig): void {
     throw configError('scram_iterations needs password_authentication=scram-sha-256 (without it PostgreSQL hashes the password itself)');
   }
   if (iterations >= DEFAULT_SCRAM_ITERATIONS) return;
-  const bits = passwordPolicyEntropyBits(config.password_policy as PasswordPolicy | undefined);
+  const bits = passwordPolicyEntropyBits(config.password_policy);
   if (bits < MIN_BITS_FOR_FEW_ITERATIONS) {
     throw configError(`scram_iterations below ${DEFAULT_SCRAM_ITERATIONS} needs a password_policy of at least ${MIN_BITS_FOR_FEW_ITERATIONS} bits of entropy; this one has ${Math.floor(bits)}`);
   }
