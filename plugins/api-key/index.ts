@@ -4,6 +4,7 @@
  * exactly as long as its lease: renewal moves its expiry, revocation deletes its record.
  */
 import {
+  commaListSchema,
   durationSchema,
   notFoundError,
   parseDuration,
@@ -33,7 +34,7 @@ const roleSchema = {
   additionalProperties: false,
   properties: {
     key_prefix: { type: 'string', pattern: PREFIX_PATTERN, maxLength: 32 },
-    scopes: { type: 'array', maxItems: 256, items: { type: 'string', minLength: 1, maxLength: 256 } },
+    scopes: commaListSchema({ type: 'string', minLength: 1, maxLength: 256 }, { maxItems: 256 }),
     default_ttl: durationSchema,
     max_ttl: durationSchema,
     metadata: { type: 'object', maxProperties: 64, additionalProperties: { type: 'string', maxLength: 1024 } },

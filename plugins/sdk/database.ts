@@ -3,6 +3,7 @@
  * (postgres, mysql): the config and role shapes, their JSON schemas, and the small pieces both
  * need (connection URL templating, TTL reading).
  */
+import { commaListSchema } from './comma-list.js';
 import { durationSchema, parseDuration } from './duration.js';
 import { passwordPolicySchema, type PasswordPolicy } from './password-policy.js';
 
@@ -78,7 +79,7 @@ export function databaseConfigSchema(pluginNames: string[], extra: Record<string
       connection_url: { type: 'string', minLength: 1, maxLength: 4096 },
       username: { type: 'string', minLength: 1, maxLength: 128 },
       password: { type: 'string', minLength: 1, maxLength: 1024 },
-      allowed_roles: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string', maxLength: 256 } }] },
+      allowed_roles: commaListSchema({ type: 'string', maxLength: 256 }),
       verify_connection: { type: 'boolean' },
       max_open_connections: { type: 'integer', minimum: 1, maximum: 1000 },
       max_idle_connections: { type: 'integer', minimum: 0, maximum: 1000 },

@@ -4,6 +4,7 @@
  * `rotate-role/:name`. The engine behind a static role is found through its db_name, so one
  * set of routes serves every database plugin on the mount.
  */
+import { roleListAllows } from './comma-list.js';
 import { durationSchema, parseDuration } from './duration.js';
 import { configError, notFoundError } from './errors.js';
 import {
@@ -56,12 +57,6 @@ function describe(doc: StaticRoleDoc, now: number) {
   };
 }
 
-function allowed(config: Record<string, unknown>, role: string): boolean {
-  const raw = config.allowed_roles;
-  const list = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.split(',') : [];
-  return list.map((s) => s.trim()).some((p) => p === '*' || p === role || (p.endsWith('*') && role.startsWith(p.slice(0, -1))));
-}
-
 async function writeStaticRole(req: RouteRequest, api: MountApi) {
   const name = nameOf(req);
   const body = req.body as Record<string, unknown>;
@@ -74,7 +69,7 @@ async function writeStaticRole(req: RouteRequest, api: MountApi) {
   if (!SAFE_USERNAME.test(username)) throw configError('username must be letters, digits, "_", "." and "-"');
   const config = await api.readConfig(dbName);
   if (!config) throw configError(`config "${dbName}" does not exist`);
-  if (!allowed(config, name)) throw configError(`role "${name}" is not allowed by config "${dbName}" (add it to allowed_roles)`);
+  if (!roleListAllows(config.allowed_roles, name)) throw configError(`role "${name}" is not allowed by config "${dbName}" (add it to allowed_roles)`);
 
   const doc: StaticRoleDoc = { ...existing, db_name: dbName, username };
   if (body.rotation_period !== undefined && body.rotation_schedule !== undefined) {

@@ -1,3 +1,4 @@
+import { commaList, commaListSchema } from '../../plugins/sdk/comma-list.js';
 import { durationSchema, parseDuration } from '../../plugins/sdk/duration.js';
 import { badRequest } from '../errors.js';
 import { parseCidrs } from './cidr.js';
@@ -8,13 +9,13 @@ import type { IssueRequest } from './tokens.js';
  * in one place for AppRole, JWT and userpass. Stored in camelCase, answered in snake_case.
  */
 export const tokenFieldsSchema = {
-  token_policies: { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }] },
-  policies: { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }] },
+  token_policies: commaListSchema(),
+  policies: commaListSchema(),
   token_ttl: durationSchema,
   token_max_ttl: durationSchema,
   token_explicit_max_ttl: durationSchema,
   token_num_uses: { type: 'integer', minimum: 0 },
-  token_bound_cidrs: { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }] },
+  token_bound_cidrs: commaListSchema(),
   token_no_default_policy: { type: 'boolean' },
   token_type: { type: 'string', enum: ['service', 'default'] },
 } as const;
@@ -39,16 +40,9 @@ export const DEFAULT_TOKEN_SETTINGS: TokenSettings = {
   tokenNoDefaultPolicy: false,
 };
 
-/** Vault accepts lists either as JSON arrays or comma-separated strings. */
-export function stringList(v: unknown): string[] {
-  if (v === undefined || v === null) return [];
-  const list = Array.isArray(v) ? v.map(String) : String(v).split(',');
-  return list.map((s) => s.trim()).filter(Boolean);
-}
-
 export function cidrList(v: unknown, field: string): string[] {
   try {
-    return parseCidrs(stringList(v), field);
+    return parseCidrs(commaList(v), field);
   } catch (err) {
     throw badRequest((err as Error).message);
   }
@@ -66,7 +60,7 @@ const seconds = (v: unknown, field: string) => {
 export function mergeTokenSettings(body: Record<string, unknown>, prev: TokenSettings = DEFAULT_TOKEN_SETTINGS): TokenSettings {
   const s = { ...prev };
   const policies = body.token_policies ?? body.policies;
-  if (policies !== undefined) s.tokenPolicies = stringList(policies).map((p) => p.toLowerCase());
+  if (policies !== undefined) s.tokenPolicies = commaList(policies).map((p) => p.toLowerCase());
   if (body.token_ttl !== undefined) s.tokenTtl = seconds(body.token_ttl, 'token_ttl');
   if (body.token_max_ttl !== undefined) s.tokenMaxTtl = seconds(body.token_max_ttl, 'token_max_ttl');
   if (body.token_explicit_max_ttl !== undefined) s.tokenExplicitMaxTtl = seconds(body.token_explicit_max_ttl, 'token_explicit_max_ttl');

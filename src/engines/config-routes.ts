@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { EnginePlugin, JsonSchema } from '../../plugins/sdk/index.js';
+import { splitCommaLists, type EnginePlugin, type JsonSchema } from '../../plugins/sdk/index.js';
 import { badRequest, notFound } from '../errors.js';
 import { listAnswer } from '../http/envelope.js';
 import { LIST_METHOD } from '../http/request-shape.js';
@@ -42,6 +42,7 @@ export function configAndRoleRoutes(app: FastifyInstance, engines: Engines, moun
         // the engine generated itself (signing keys) and secrets not re-sent survive it.
         const existing = await repo.readConfig(mount, name);
         const updating = existing !== undefined && existing.plugin === plugin.type;
+        splitCommaLists(plugin.configSchema, input);
         validateWith(updating ? withoutRequired(plugin.configSchema) : plugin.configSchema, input);
         const candidate = updating ? { ...existing.config, ...input } : input;
         const engine = plugin.create();
@@ -122,6 +123,7 @@ export function configAndRoleRoutes(app: FastifyInstance, engines: Engines, moun
         plugin = engines.pluginFor(mount);
       }
       if (!plugin) throw badRequest(`no engine for this role on ${mount}/`);
+      splitCommaLists(plugin.roleSchema, role);
       validateWith(plugin.roleSchema, role);
       try {
         plugin.roleTtl(role);

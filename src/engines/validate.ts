@@ -2,7 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import type { RequestIdentity } from '../auth/access.js';
 import { badRequest } from '../errors.js';
 import { schemaErrorFormatter } from '../http/error-handler.js';
-import type { EnginePlugin, JsonSchema, Requester } from '../../plugins/sdk/index.js';
+import { roleListAllows, type EnginePlugin, type JsonSchema, type Requester } from '../../plugins/sdk/index.js';
 
 /**
  * Several plugins can share a mount (postgres and mysql under database/), so a route's body is
@@ -43,7 +43,5 @@ export function requesterOf(identity: RequestIdentity | undefined): Requester {
 export function roleAllowed(config: Record<string, unknown>, plugin: EnginePlugin, roleName: string): boolean {
   const field = plugin.mount.allowedRolesField;
   if (!field) return true;
-  const raw = config[field];
-  const list = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.split(',') : [];
-  return list.map((s) => s.trim()).some((p) => p === '*' || p === roleName || (p.endsWith('*') && roleName.startsWith(p.slice(0, -1))));
+  return roleListAllows(config[field], roleName);
 }

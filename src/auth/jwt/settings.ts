@@ -1,8 +1,9 @@
 import type { SqlStore } from '../../db/sql-store.js';
 import { badRequest, notFound } from '../../errors.js';
 import { createPublicKey } from 'node:crypto';
+import { commaList } from '../../../plugins/sdk/comma-list.js';
 import { parseDuration } from '../../../plugins/sdk/duration.js';
-import { DEFAULT_TOKEN_SETTINGS, mergeTokenSettings, stringList, tokenSettingsView, type TokenSettings } from '../token-settings.js';
+import { DEFAULT_TOKEN_SETTINGS, mergeTokenSettings, tokenSettingsView, type TokenSettings } from '../token-settings.js';
 
 /**
  * JWT auth config (where the signing keys come from, which issuer) and roles (what a token
@@ -35,7 +36,7 @@ export function configFromBody(b: Record<string, unknown>): JwtConfig {
     jwtValidationPubkeys: stringListKeepCommas(b.jwt_validation_pubkeys),
     oidcDiscoveryUrl: String(b.oidc_discovery_url ?? '').replace(/\/+$/, ''),
     boundIssuer: String(b.bound_issuer ?? ''),
-    jwtSupportedAlgs: b.jwt_supported_algs === undefined ? ASYMMETRIC_ALGS : stringList(b.jwt_supported_algs),
+    jwtSupportedAlgs: b.jwt_supported_algs === undefined ? ASYMMETRIC_ALGS : commaList(b.jwt_supported_algs),
     defaultRole: String(b.default_role ?? ''),
   };
   const sources = [c.jwksUrl, c.oidcDiscoveryUrl, c.jwtValidationPubkeys.length ? 'keys' : ''].filter(Boolean);
@@ -91,10 +92,10 @@ export function roleFromBody(b: Record<string, unknown>, prev?: JwtRole): JwtRol
     token: DEFAULT_TOKEN_SETTINGS,
   };
   if (b.role_type !== undefined && b.role_type !== 'jwt') throw badRequest('role_type must be "jwt"');
-  if (b.bound_audiences !== undefined) r.boundAudiences = stringList(b.bound_audiences);
+  if (b.bound_audiences !== undefined) r.boundAudiences = commaList(b.bound_audiences);
   if (b.bound_subject !== undefined) r.boundSubject = String(b.bound_subject);
   if (b.bound_claims !== undefined) {
-    r.boundClaims = Object.fromEntries(Object.entries(b.bound_claims as Record<string, unknown>).map(([k, v]) => [k, stringList(v)]));
+    r.boundClaims = Object.fromEntries(Object.entries(b.bound_claims as Record<string, unknown>).map(([k, v]) => [k, commaList(v)]));
   }
   if (b.bound_claims_type !== undefined) r.boundClaimsType = b.bound_claims_type === 'glob' ? 'glob' : 'string';
   if (b.user_claim !== undefined) r.userClaim = String(b.user_claim);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { commaListSchema } from '../../../plugins/sdk/comma-list.js';
 import { durationSchema } from '../../../plugins/sdk/duration.js';
 import { notFound } from '../../errors.js';
 import type { AppRoleService } from '../../auth/approle/service.js';
@@ -9,7 +10,7 @@ import { dropNullFields } from './drop-nulls.js';
 import { LIST_METHOD } from '../request-shape.js';
 
 /** Vault's auth/approle/* paths. */
-const listish = { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }] } as const;
+const listish = commaListSchema();
 const roleBody = {
   type: 'object',
   additionalProperties: false,

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { commaListSchema } from '../../../plugins/sdk/comma-list.js';
 import { durationSchema } from '../../../plugins/sdk/duration.js';
 import { badRequest, permissionDenied } from '../../errors.js';
 import { claim, type JwtVerifier } from '../../auth/jwt/verify.js';
@@ -11,7 +12,7 @@ import { dropNullFields } from './drop-nulls.js';
 import { LIST_METHOD } from '../request-shape.js';
 
 /** Vault's auth/jwt/* paths: config, roles, login. */
-const list = { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }] } as const;
+const list = commaListSchema();
 const configBody = {
   type: 'object',
   additionalProperties: false,

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { commaList, commaListSchema } from '../../../plugins/sdk/comma-list.js';
 import { durationSchema, parseDuration } from '../../../plugins/sdk/duration.js';
 import { badRequest, permissionDenied } from '../../errors.js';
 import { parseCidrs } from '../../auth/cidr.js';
@@ -15,7 +16,7 @@ const createBody = {
   additionalProperties: false,
   properties: {
     id: { type: 'string', minLength: 1 },
-    policies: { type: 'array', items: { type: 'string' } },
+    policies: commaListSchema(),
     meta: { type: 'object', additionalProperties: { type: 'string' } },
     no_parent: { type: 'boolean' },
     no_default_policy: { type: 'boolean' },
@@ -25,13 +26,13 @@ const createBody = {
     display_name: { type: 'string', maxLength: 256 },
     num_uses: { type: 'integer', minimum: 0 },
     type: { type: 'string', enum: ['service', 'default'] },
-    bound_cidrs: { type: 'array', items: { type: 'string' } },
+    bound_cidrs: commaListSchema(),
   },
 } as const;
 
 interface CreateBody {
   id?: string;
-  policies?: string[];
+  policies?: string[] | string;
   meta?: Record<string, string>;
   no_parent?: boolean;
   no_default_policy?: boolean;
@@ -40,7 +41,7 @@ interface CreateBody {
   explicit_max_ttl?: string | number;
   display_name?: string;
   num_uses?: number;
-  bound_cidrs?: string[];
+  bound_cidrs?: string[] | string;
 }
 
 const tokenBody = { type: 'object', additionalProperties: false, required: ['token'], properties: { token: { type: 'string' } } } as const;
@@ -75,7 +76,7 @@ export function authTokenRoutes(tokens: TokenService) {
       const orphan = orphanPath || b.no_parent === true;
       if (orphan && !identity.isRoot && !orphanPath) throw permissionDenied('root or sudo privileges required to create orphan token');
       if (b.id !== undefined && !identity.isRoot) throw permissionDenied('root or sudo privileges required to specify token id');
-      let policies = b.policies ?? parent.record.policies.filter((p) => b.no_default_policy !== true || p !== 'default');
+      let policies = b.policies !== undefined ? commaList(b.policies) : parent.record.policies.filter((p) => b.no_default_policy !== true || p !== 'default');
       policies = policies.map((p) => p.trim().toLowerCase()).filter(Boolean);
       if (!identity.isRoot) {
         const extra = policies.filter((p) => p !== 'default' && !parent.record.policies.includes(p));
@@ -84,7 +85,7 @@ export function authTokenRoutes(tokens: TokenService) {
       if (!b.no_default_policy && !policies.includes('root')) policies.push('default');
       let boundCidrs: string[] | undefined;
       try {
-        boundCidrs = b.bound_cidrs && parseCidrs(b.bound_cidrs);
+        boundCidrs = b.bound_cidrs !== undefined ? parseCidrs(commaList(b.bound_cidrs)) : undefined;
       } catch (err) {
         throw badRequest((err as Error).message);
       }

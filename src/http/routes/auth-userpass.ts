@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { UserpassService } from '../../auth/userpass/service.js';
-import { tokenFieldsSchema, tokenSettingsView, stringList } from '../../auth/token-settings.js';
+import { commaList } from '../../../plugins/sdk/comma-list.js';
+import { tokenFieldsSchema, tokenSettingsView } from '../../auth/token-settings.js';
 import { authBlock } from '../../auth/token-views.js';
 import type { TokenService } from '../../auth/tokens.js';
 import { listAnswer } from '../envelope.js';
@@ -64,7 +65,7 @@ export function authUserpassRoutes(users: UserpassService, tokens: TokenService)
       },
       handler: async (req, reply) => {
         const b = req.body as { token_policies?: unknown; policies?: unknown };
-        await users.write(name(req), { token_policies: stringList(b.token_policies ?? b.policies) });
+        await users.write(name(req), { token_policies: commaList(b.token_policies ?? b.policies) });
         return reply.code(204).send();
       },
     });
