@@ -9,8 +9,8 @@ import type { Keyring } from './keyring.js';
  */
 export interface RewrapTask {
   name: string;
-  /** Rewraps up to `limit` values; returns how many it changed. */
-  run(rewrap: (sealed: string, aad?: string) => Promise<string | undefined>, limit: number): Promise<number>;
+  /** Rewraps up to `limit` values sealed under a term older than `term`; returns how many it changed. */
+  run(rewrap: (sealed: string, aad?: string) => Promise<string | undefined>, limit: number, term: number): Promise<number>;
 }
 
 export interface SealedColumn {
@@ -29,10 +29,14 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export function sealedColumnTask(sql: SqlStore, c: SealedColumn): RewrapTask {
   return {
     name: `${c.table}.${c.column}`,
-    async run(rewrap, limit) {
+    async run(rewrap, limit, term) {
       const cols = [...c.keyColumns, c.column].map(ident).join(', ');
+      // Only values still behind: a plain LIMIT would pick the same first rows on every pass,
+      // and rows past them would never move once those were current.
       const { rows } = await sql.query<Record<string, unknown>>(
-        `SELECT ${cols} FROM ${ident(c.table)} WHERE ${ident(c.column)} IS NOT NULL LIMIT ${Number(limit)}`,
+        `SELECT ${cols} FROM ${ident(c.table)}
+          WHERE substring(${ident(c.column)} from '^lsr:v1:([0-9]+):')::int < $1 LIMIT ${Number(limit)}`,
+        [term],
       );
       let changed = 0;
       for (const row of rows) {
@@ -68,9 +72,16 @@ export class RewrapJob {
     if (!this.running) {
       this.running = (async () => {
         let total = 0;
+        let term: number;
+        try {
+          ({ term } = await this.ring.refreshedStatus());
+        } catch (err) {
+          this.log.warn({ err }, 'rewrap skipped: the keyring could not be read; will retry');
+          return 0;
+        }
         for (const task of this.tasks) {
           try {
-            total += await task.run((sealed, aad) => this.ring.rewrap(sealed, aad), limit);
+            total += await task.run((sealed, aad) => this.ring.rewrap(sealed, aad), limit, term);
           } catch (err) {
             this.log.warn({ err, task: task.name }, 'rewrap failed; will retry');
           }

@@ -42,6 +42,24 @@ t.test('data sealed under term 1 reads back after sys/rotate, and the rewrap job
   t.equal(replica.rt.sealer.status().term, 2);
 });
 
+t.test('the rewrap job reaches rows past its batch size when the first rows are already current', async (t) => {
+  const tr = await testRuntime(t);
+  const { sealer, sql } = tr.rt;
+  await sql.exec('CREATE TABLE t_many (name text PRIMARY KEY, sealed text)');
+  const old = await Promise.all(Array.from({ length: 30 }, (_, i) => sealer.seal(Buffer.from(`v${i}`), `t_many:old${i}`)));
+  t.equal((await tr.call('POST', 'sys/rotate')).status, 204);
+  // Current rows first, so a scan without a term filter meets only them in its first batch.
+  for (let i = 0; i < 30; i++) await sql.query('INSERT INTO t_many VALUES ($1, $2)', [`new${i}`, await sealer.seal(Buffer.from(`n${i}`), `t_many:new${i}`)]);
+  for (let i = 0; i < 30; i++) await sql.query('INSERT INTO t_many VALUES ($1, $2)', [`old${i}`, old[i]]);
+  tr.rt.rewrap.register(sealedColumnTask(sql, { table: 't_many', keyColumns: ['name'], column: 'sealed', aad: (r) => `t_many:${r.name}` }));
+  const moved: number[] = [];
+  for (let pass = 0; pass < 5; pass++) moved.push(await tr.rt.rewrap.runOnce(20));
+  t.same(moved.slice(0, 3), [20, 10, 0], 'two batches of 20 moved the 30 old rows, then nothing is left');
+  const { rows } = await sql.query<{ name: string; sealed: string }>("SELECT name, sealed FROM t_many WHERE sealed NOT LIKE 'lsr:v1:2:%'");
+  t.same(rows, [], 'every row is on term 2');
+  t.equal((await sealer.open((await sql.query<{ sealed: string }>("SELECT sealed FROM t_many WHERE name = 'old7'")).rows[0].sealed, 't_many:old7')).toString(), 'v7');
+});
+
 t.test('a flipped byte in a stored ciphertext is refused loudly', async (t) => {
   const tr = await testRuntime(t);
   const { sealer } = tr.rt;
