@@ -16,6 +16,8 @@ import { resolveMasterKey } from './crypto/master-key.js';
 import { RewrapJob, sealedColumnTask } from './crypto/rewrap.js';
 import { INSTALL_KEYS_COLUMN } from './crypto/install-keys.js';
 import { sysKeyRoutes } from './http/routes/sys-keys.js';
+import { sysMountRoutes, type MountInfo } from './http/routes/sys-mounts.js';
+import { sysStatusRoutes } from './http/routes/sys-status.js';
 import { createIdentity } from './auth/identity.js';
 import type { TokenService } from './auth/tokens.js';
 import type { PolicyStore } from './auth/policy-store.js';
@@ -131,6 +133,7 @@ async function assemble(
   });
   for (const column of ENGINE_SEALED_COLUMNS) rewrap.register(sealedColumnTask(sql, column));
   modules.push(sysLeaseRoutes(leases.service), engineRoutes(engines, leases.service));
+  modules.push(sysStatusRoutes({ storageType: config.databaseUrl ? 'postgresql' : 'pglite' }), sysMountRoutes(secretMounts(engines), identity.authMounts));
   // Token cascade: revoking a token (children included) revokes every lease they created.
   identity.tokens.onRevoked(async (tokenIds) => void (await leases.service.revokeByTokens(tokenIds)));
   background.push(() => leases.reaper.start());
@@ -164,4 +167,17 @@ async function assemble(
       for (const close of closers.reverse()) await close().catch((err) => log.warn({ err }, 'error while closing'));
     },
   };
+}
+
+/** The engine mounts for `sys/mounts`; several plugins sharing a mount (database/) give its name as the type. */
+function secretMounts(engines: Engines): MountInfo[] {
+  const out: MountInfo[] = [{ path: 'sys', type: 'system', description: 'system endpoints used for control, policy and debugging' }];
+  for (const [path, plugins] of engines.mounts) {
+    out.push({
+      path,
+      type: plugins.length === 1 ? plugins[0].type : path,
+      description: `lessor ${plugins.map((p) => p.type).join(', ')} engine${plugins.length > 1 ? 's' : ''}`,
+    });
+  }
+  return out;
 }

@@ -5,6 +5,7 @@ import type { LessorConfig } from '../config.js';
 import type { SqlStore } from '../db/sql-store.js';
 import type { RedisClient } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
+import type { MountInfo } from '../http/routes/sys-mounts.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { authTokenRoutes } from '../http/routes/auth-token.js';
 import { sysPolicyRoutes } from '../http/routes/sys-policies.js';
@@ -49,6 +50,8 @@ export interface Identity {
   access: TokenAccessControl;
   /** Route modules; the first one installs app-wide hooks and must be registered first. */
   modules: Array<(app: FastifyInstance) => Promise<void>>;
+  /** The auth methods those modules serve, for `sys/auth`. */
+  authMounts: MountInfo[];
   /** The root token to show the operator once (generated on first start, or dev mode's). */
   rootTokenNotice?: string;
   start(): void;
@@ -135,6 +138,12 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
       sysAuditHashRoutes(hasher), authTokenRoutes(tokens), sysPolicyRoutes(policies), authAppRoleRoutes(approle, now),
       authJwtRoutes(new JwtSettingsRepo(sql), new JwtVerifier(), tokens),
       authUserpassRoutes(new UserpassService(sql, tokens, redis ? new RedisLoginLimiter(redis, keys) : new MemoryLoginLimiter(), log), tokens),
+    ],
+    authMounts: [
+      { path: 'token', type: 'token', description: 'token based credentials' },
+      { path: 'approle', type: 'approle', description: 'AppRole: role ID and secret ID logins' },
+      { path: 'jwt', type: 'jwt', description: 'JWT logins verified against JWKS, discovery or static keys' },
+      { path: 'userpass', type: 'userpass', description: 'username and password logins (argon2id)' },
     ],
     rootTokenNotice,
     start() {

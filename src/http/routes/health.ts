@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { LESSOR_VERSION } from '../../version.js';
 
 export interface HealthCheck {
   name: string;
   check(): Promise<void>;
 }
-
-const VERSION = '0.1.0';
 
 /** Vault's health shape, plus which dependency is down when the answer is 503. */
 export function healthRoutes(checks: HealthCheck[]) {
@@ -30,7 +29,7 @@ export function healthRoutes(checks: HealthCheck[]) {
           initialized: true,
           sealed: false,
           standby: false,
-          version: VERSION,
+          version: LESSOR_VERSION,
           server_time_utc: Math.floor(Date.now() / 1000),
         };
         if (down.length > 0) {

@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+
+export interface MountInfo {
+  /** Without the trailing slash: "database", "approle". */
+  path: string;
+  type: string;
+  description: string;
+}
+
+/**
+ * `GET sys/mounts` and `GET sys/auth` in Vault's shape, for `vault secrets list`, `vault auth
+ * list`, node-vault's mounts()/auths() and hvac's list_mounted_secrets_engines(). lessor's
+ * mounts are fixed by its plugins, so there is nothing to enable, tune or disable here.
+ * Accessors and uuids are derived from the path: every replica answers the same.
+ */
+export function sysMountRoutes(secrets: MountInfo[], auth: MountInfo[]) {
+  const secretsView = view(secrets, (m) => `${m.type}_${digest(`secret:${m.path}`).slice(0, 8)}`);
+  const authView = view(auth, (m) => `auth_${m.type}_${digest(`auth:${m.path}`).slice(0, 8)}`);
+  return async (app: FastifyInstance) => {
+    app.route({ method: 'GET', url: '/v1/sys/mounts', handler: async (_req, reply) => reply.answer({ data: secretsView }) });
+    app.route({ method: 'GET', url: '/v1/sys/auth', handler: async (_req, reply) => reply.answer({ data: authView }) });
+  };
+}
+
+function view(mounts: MountInfo[], accessor: (m: MountInfo) => string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const m of [...mounts].sort((a, b) => a.path.localeCompare(b.path))) {
+    const h = digest(`uuid:${accessor(m)}`);
+    out[`${m.path}/`] = {
+      type: m.type,
+      description: m.description,
+      accessor: accessor(m),
+      uuid: `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`,
+      // 0: the system defaults, as Vault reports an untuned mount.
+      config: { default_lease_ttl: 0, max_lease_ttl: 0, force_no_cache: false },
+      local: false,
+      seal_wrap: false,
+      external_entropy_access: false,
+      options: null,
+      plugin_version: '',
+      running_plugin_version: '',
+      running_sha256: '',
+    };
+  }
+  return out;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest('hex');

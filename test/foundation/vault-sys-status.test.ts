@@ -1,0 +1,53 @@
+// The status and listing paths Vault clients call first: `vault status` (seal-status, leader),
+// `vault secrets list` (sys/mounts), `vault auth list` (sys/auth); node-vault's status(),
+// mounts() and auths() are the same requests.
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import vault from 'node-vault';
+import { testRuntime } from '../helpers/test-runtime.js';
+
+const pkgVersion = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
+t.test('seal-status and leader answer without a token, in Vault shape', async (t) => {
+  const tr = await testRuntime(t);
+  const seal = await tr.call('GET', 'sys/seal-status', { token: null });
+  t.equal(seal.status, 200);
+  t.match(seal.body, { initialized: true, sealed: false, progress: 0, version: pkgVersion, storage_type: 'postgresql' });
+  t.equal(seal.headers['content-type'], 'application/json');
+  const leader = await tr.call('GET', 'sys/leader', { token: null });
+  t.equal(leader.status, 200);
+  t.match(leader.body, { ha_enabled: false, is_self: false, leader_address: '' });
+
+  const dev = await testRuntime(t, { devMode: true });
+  t.equal((await dev.call('GET', 'sys/seal-status', { token: null })).body.storage_type, 'pglite', 'dev mode names its embedded store');
+});
+
+t.test('sys/mounts and sys/auth list what this install serves, to a token allowed to read them', async (t) => {
+  const tr = await testRuntime(t);
+  const client = vault({ apiVersion: 'v1', endpoint: await tr.listen(), token: tr.rootToken });
+  t.equal((await client.status()).sealed, false, 'node-vault status()');
+
+  const mounts = (await client.mounts()).data;
+  t.match(mounts['database/'], { type: 'database', config: { default_lease_ttl: 0, max_lease_ttl: 0 }, local: false });
+  t.match(mounts['apikey/'], { type: 'api-key' });
+  t.match(mounts['jwt/'], { type: 'jwt-signing' });
+  t.match(mounts['sys/'], { type: 'system' });
+  t.match(mounts['database/'].accessor, /^database_[0-9a-f]{8}$/);
+  t.match(mounts['database/'].uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+
+  const auths = (await client.auths()).data;
+  t.same(Object.keys(auths).sort(), ['approle/', 'jwt/', 'token/', 'userpass/']);
+  t.match(auths['approle/'], { type: 'approle', accessor: /^auth_approle_[0-9a-f]{8}$/ });
+
+  // Another replica of the same install gives the same accessors (they name mounts in audit logs and policies' tooling).
+  const replica = await testRuntime(t, { shareWith: tr });
+  t.same((await replica.call('GET', 'sys/mounts')).body.data, mounts, 'replicas agree');
+
+  t.equal((await tr.call('GET', 'sys/mounts', { token: null })).status, 403, 'no token: 403');
+  await tr.call('PUT', 'sys/policies/acl/lister', { body: { policy: 'path "sys/mounts" { capabilities = ["read"] }' } });
+  const lister = (await tr.call('POST', 'auth/token/create', { body: { policies: ['lister'] } })).body.auth.client_token;
+  const plain = (await tr.call('POST', 'auth/token/create', { body: { policies: ['default'] } })).body.auth.client_token;
+  t.equal((await tr.call('GET', 'sys/mounts', { token: lister })).status, 200, 'read on sys/mounts: allowed');
+  t.equal((await tr.call('GET', 'sys/auth', { token: lister })).status, 403, 'but not sys/auth');
+  t.equal((await tr.call('GET', 'sys/mounts', { token: plain })).status, 403, 'the default policy does not list mounts (as in Vault)');
+});
