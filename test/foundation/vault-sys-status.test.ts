@@ -1,14 +1,19 @@
 // The status and listing paths Vault clients call first: `vault status` (seal-status, leader),
 // `vault secrets list` (sys/mounts), `vault auth list` (sys/auth); node-vault's status(),
 // mounts() and auths() are the same requests.
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import t from 'tap';
 import vault from 'node-vault';
 import { testRuntime } from '../helpers/test-runtime.js';
 
+// Debian's interpreter, where python3-hvac is installed (a pyenv python3 may come first on PATH).
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const pkgVersion = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
-t.test('seal-status and leader answer without a token, in Vault shape', async (t) => {
+t.test('seal-status, leader and init answer without a token, in Vault shape', async (t) => {
   const tr = await testRuntime(t);
   const seal = await tr.call('GET', 'sys/seal-status', { token: null });
   t.equal(seal.status, 200);
@@ -17,6 +22,7 @@ t.test('seal-status and leader answer without a token, in Vault shape', async (t
   const leader = await tr.call('GET', 'sys/leader', { token: null });
   t.equal(leader.status, 200);
   t.match(leader.body, { ha_enabled: false, is_self: false, leader_address: '' });
+  t.same((await tr.call('GET', 'sys/init', { token: null })).body, { initialized: true }, 'sys/init (vault operator init -status)');
 
   const dev = await testRuntime(t, { devMode: true });
   t.equal((await dev.call('GET', 'sys/seal-status', { token: null })).body.storage_type, 'pglite', 'dev mode names its embedded store');
@@ -50,4 +56,18 @@ t.test('sys/mounts and sys/auth list what this install serves, to a token allowe
   t.equal((await tr.call('GET', 'sys/mounts', { token: lister })).status, 200, 'read on sys/mounts: allowed');
   t.equal((await tr.call('GET', 'sys/auth', { token: lister })).status, 403, 'but not sys/auth');
   t.equal((await tr.call('GET', 'sys/mounts', { token: plain })).status, 403, 'the default policy does not list mounts (as in Vault)');
+});
+
+t.test('hvac reads the same status and listings', async (t) => {
+  const tr = await testRuntime(t);
+  const script = fileURLToPath(new URL('./hvac_status.py', import.meta.url));
+  const { stdout } = await promisify(execFile)(PYTHON, [script, await tr.listen(), tr.rootToken], { timeout: 60_000 });
+  const out = JSON.parse(stdout);
+  t.equal(out.is_sealed, false);
+  t.equal(out.is_initialized, true);
+  t.equal(out.seal_status.version, pkgVersion);
+  t.equal(out.leader.ha_enabled, false);
+  t.same(out.mounts, ['apikey/', 'database/', 'jwt/', 'sys/']);
+  t.same(out.auth, ['approle/', 'jwt/', 'token/', 'userpass/']);
+  t.equal(out.authenticated, true);
 });

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { LESSOR_VERSION } from '../../version.js';
 
 /**
- * `sys/seal-status` and `sys/leader`, unauthenticated as in Vault: `vault status`, node-vault's
- * `status()` and hvac's `is_sealed()` start with them. lessor has no seal (the master key comes
+ * `sys/seal-status`, `sys/leader` and `sys/init`, unauthenticated as in Vault: `vault status`, node-vault's
+ * `status()` and hvac's `is_sealed()` / `is_initialized()` start with them. lessor has no seal (the master key comes
  * from its configuration, so a running replica is always unsealed) and no leader (every replica
  * serves every request), and says so in Vault's terms.
  */
@@ -28,6 +28,13 @@ export function sysStatusRoutes(opts: { storageType: string }) {
           recovery_seal: false,
           storage_type: opts.storageType,
         }),
+    });
+    // Initialised at its first start (migrations, keyring); there is no `vault operator init` step.
+    app.route({
+      method: 'GET',
+      url: '/v1/sys/init',
+      config: { public: true },
+      handler: async (_req, reply) => reply.type('application/json').send({ initialized: true }),
     });
     app.route({
       method: 'GET',
