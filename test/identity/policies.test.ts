@@ -59,6 +59,31 @@ t.test('policies are enforced; deny wins over allow; changes apply on every repl
   t.equal((await tr.call('GET', 'sys/key-status', { token })).status, 200, 'deleting the deny restores access everywhere');
 });
 
+t.test('sys/capabilities and capabilities-accessor answer for another token; paths may be a comma list', async (t) => {
+  const tr = await testRuntime(t);
+  await tr.call('PUT', 'sys/policies/acl/app', { body: { policy: 'path "database/creds/app" { capabilities = ["read"] }\npath "sys/*" { capabilities = ["deny"] }' } });
+  const app = (await tr.call('POST', 'auth/token/create', { body: { policies: ['app'] } })).body.auth;
+  const want = { 'database/creds/app': ['read'], 'sys/mounts': ['deny'] };
+  const byToken = await tr.call('POST', 'sys/capabilities', { body: { token: app.client_token, paths: 'database/creds/app,sys/mounts' } });
+  t.equal(byToken.status, 200, JSON.stringify(byToken.body));
+  t.same(byToken.body.data, want, 'by token, "a,b" as the Vault CLI sends it');
+  const byAccessor = await tr.call('PUT', 'sys/capabilities-accessor', { body: { accessor: app.accessor, paths: ['database/creds/app', 'sys/mounts'] } });
+  t.same(byAccessor.body.data, want, 'by accessor');
+  const one = await tr.call('POST', 'sys/capabilities', { body: { token: app.client_token, path: 'database/creds/app' } });
+  t.same(one.body.data.capabilities, ['read'], 'one path: also under "capabilities"');
+  t.same((await tr.call('POST', 'sys/capabilities', { body: { token: tr.rootToken, paths: ['anything'] } })).body.data.anything, ['root']);
+  const self = await tr.call('POST', 'sys/capabilities-self', { token: app.client_token, body: { paths: 'database/creds/app, sys/mounts' } });
+  t.same(self.body.data, want, 'capabilities-self takes the comma list too');
+
+  t.equal((await tr.call('POST', 'sys/capabilities', { body: { token: 'lsr.nope', paths: ['x'] } })).status, 403, 'unknown token');
+  t.equal((await tr.call('POST', 'sys/capabilities-accessor', { body: { accessor: 'nope', paths: ['x'] } })).status, 400, 'unknown accessor');
+  t.equal((await tr.call('POST', 'sys/capabilities', { body: { token: app.client_token } })).status, 400, 'no paths');
+  // Asking about another token is an admin's question: the default policy only answers for oneself.
+  const plain = (await tr.call('POST', 'auth/token/create', { body: { policies: ['default'] } })).body.auth.client_token;
+  t.equal((await tr.call('POST', 'sys/capabilities', { token: plain, body: { token: tr.rootToken, paths: ['x'] } })).status, 403);
+  t.equal((await tr.call('POST', 'sys/capabilities-self', { token: plain, body: { paths: ['x'] } })).status, 200);
+});
+
 t.test('policies in dev mode (in-process stores)', async (t) => {
   const tr = await testRuntime(t, { devMode: true });
   await tr.call('PUT', 'sys/policy/reader', { body: { policy: 'path "sys/key-status" { capabilities = ["read"] }' } });

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { badRequest, notFound } from '../../errors.js';
+import { commaList, commaListSchema } from '../../../plugins/sdk/comma-list.js';
+import { badRequest, notFound, permissionDenied } from '../../errors.js';
 import type { PolicyStore } from '../../auth/policy-store.js';
+import { hashToken, type TokenService } from '../../auth/tokens.js';
 import { listAnswer } from '../envelope.js';
 import { LIST_METHOD } from '../request-shape.js';
 
@@ -15,29 +17,52 @@ const legacyBody = {
   anyOf: [{ required: ['policy'] }, { required: ['rules'] }],
 } as const;
 
-const capabilitiesBody = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { path: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] }, paths: { type: 'array', items: { type: 'string' } } },
-} as const;
+const pathFields = { path: commaListSchema(), paths: commaListSchema() };
+const capabilitiesSelfBody = { type: 'object', additionalProperties: false, properties: pathFields } as const;
+const capabilitiesBody = { type: 'object', additionalProperties: false, required: ['token'], properties: { token: { type: 'string' }, ...pathFields } } as const;
+const capabilitiesAccessorBody = { type: 'object', additionalProperties: false, required: ['accessor'], properties: { accessor: { type: 'string' }, ...pathFields } } as const;
 
-export function sysPolicyRoutes(policies: PolicyStore) {
+export function sysPolicyRoutes(policies: PolicyStore, tokens: TokenService) {
+  /** Vault's capabilities answer: one key per path, plus `capabilities` when one path was asked. */
+  const capabilities = async (tokenPolicies: string[], body: { path?: unknown; paths?: unknown }) => {
+    const paths = [...commaList(body.paths), ...commaList(body.path)].map((p) => p.replace(/^\/+|\/+$/g, ''));
+    if (paths.length === 0) throw badRequest('missing paths');
+    const acl = tokenPolicies.includes('root') ? undefined : await policies.aclFor(tokenPolicies);
+    const data: Record<string, string[]> = {};
+    for (const p of paths) data[p] = acl ? acl.capabilities(p) : ['root'];
+    if (paths.length === 1) data.capabilities = data[paths[0]];
+    return { data };
+  };
   return async (app: FastifyInstance) => {
     // What the caller's own token may do on some paths (Vault's sys/capabilities-self).
     app.route({
       method: ['POST', 'PUT'],
       url: '/v1/sys/capabilities-self',
+      schema: { body: capabilitiesSelfBody },
+      handler: async (req, reply) => reply.answer(await capabilities(req.identity!.policies, req.body as object)),
+    });
+    // Another token's, by the token or its accessor (`vault token capabilities <token> <path>`);
+    // an unknown token is Vault's 403 "bad token".
+    app.route({
+      method: ['POST', 'PUT'],
+      url: '/v1/sys/capabilities',
       schema: { body: capabilitiesBody },
       handler: async (req, reply) => {
-        const b = req.body as { path?: string | string[]; paths?: string[] };
-        const paths = [...(b.paths ?? []), ...[b.path ?? []].flat()].map((p) => p.replace(/^\/+|\/+$/g, ''));
-        if (paths.length === 0) throw badRequest('missing paths');
-        const identity = req.identity!;
-        const acl = identity.isRoot ? undefined : await policies.aclFor(identity.policies);
-        const data: Record<string, string[]> = {};
-        for (const p of paths) data[p] = acl ? acl.capabilities(p) : ['root'];
-        if (paths.length === 1) data.capabilities = data[paths[0]];
-        return reply.answer({ data });
+        const b = req.body as { token: string; path?: unknown; paths?: unknown };
+        const stored = await tokens.lookup(hashToken(b.token));
+        if (!stored) throw permissionDenied('bad token');
+        return reply.answer(await capabilities(stored.record.policies, b));
+      },
+    });
+    app.route({
+      method: ['POST', 'PUT'],
+      url: '/v1/sys/capabilities-accessor',
+      schema: { body: capabilitiesAccessorBody },
+      handler: async (req, reply) => {
+        const b = req.body as { accessor: string; path?: unknown; paths?: unknown };
+        const stored = await tokens.lookupAccessor(b.accessor);
+        if (!stored) throw badRequest('invalid accessor');
+        return reply.answer(await capabilities(stored.record.policies, b));
       },
     });
 
