@@ -135,7 +135,7 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     modules: [
       ...(audit ? [auditHooks(audit, hasher)] : []),
       hooks,
-      sysAuditHashRoutes(hasher), authTokenRoutes(tokens), sysPolicyRoutes(policies, tokens), authAppRoleRoutes(approle, now),
+      sysAuditHashRoutes(hasher), authTokenRoutes(tokens, access), sysPolicyRoutes(policies, tokens), authAppRoleRoutes(approle, now),
       authJwtRoutes(new JwtSettingsRepo(sql), new JwtVerifier(), tokens),
       authUserpassRoutes(new UserpassService(sql, tokens, redis ? new RedisLoginLimiter(redis, keys) : new MemoryLoginLimiter(), log), tokens),
     ],

@@ -8,6 +8,9 @@ import type { IssueRequest } from './tokens.js';
  * Vault's common token fields of an auth-method role or user (`token_policies`, `token_ttl`, …),
  * in one place for AppRole, JWT and userpass. Stored in camelCase, answered in snake_case.
  */
+/** A duration, or "" for none (some clients send the zero value as an empty string). */
+export const periodSchema = { anyOf: [...durationSchema.anyOf, { const: '' }] } as const;
+
 export const tokenFieldsSchema = {
   token_policies: commaListSchema(),
   policies: commaListSchema(),
@@ -15,6 +18,7 @@ export const tokenFieldsSchema = {
   token_max_ttl: durationSchema,
   token_explicit_max_ttl: durationSchema,
   token_num_uses: { type: 'integer', minimum: 0 },
+  token_period: periodSchema,
   token_bound_cidrs: commaListSchema(),
   token_no_default_policy: { type: 'boolean' },
   token_type: { type: 'string', enum: ['service', 'default'] },
@@ -28,6 +32,8 @@ export interface TokenSettings {
   tokenNumUses: number;
   tokenBoundCidrs: string[];
   tokenNoDefaultPolicy: boolean;
+  /** Seconds; 0 = not periodic. Absent in settings stored before periodic tokens. */
+  tokenPeriod?: number;
 }
 
 export const DEFAULT_TOKEN_SETTINGS: TokenSettings = {
@@ -66,6 +72,8 @@ export function mergeTokenSettings(body: Record<string, unknown>, prev: TokenSet
   if (body.token_explicit_max_ttl !== undefined) s.tokenExplicitMaxTtl = seconds(body.token_explicit_max_ttl, 'token_explicit_max_ttl');
   if (body.token_num_uses !== undefined) s.tokenNumUses = Number(body.token_num_uses);
   if (body.token_bound_cidrs !== undefined) s.tokenBoundCidrs = cidrList(body.token_bound_cidrs, 'token_bound_cidrs');
+  const period = body.token_period ?? body.period;
+  if (period !== undefined) s.tokenPeriod = period === '' ? 0 : seconds(period, body.token_period !== undefined ? 'token_period' : 'period');
   if (body.token_no_default_policy !== undefined) s.tokenNoDefaultPolicy = body.token_no_default_policy === true;
   if (s.tokenMaxTtl && s.tokenTtl > s.tokenMaxTtl) throw badRequest('token_ttl must not exceed token_max_ttl');
   return s;
@@ -81,6 +89,7 @@ export function tokenSettingsView(s: TokenSettings) {
     token_num_uses: s.tokenNumUses,
     token_bound_cidrs: s.tokenBoundCidrs,
     token_no_default_policy: s.tokenNoDefaultPolicy,
+    token_period: s.tokenPeriod ?? 0,
     token_type: 'default',
   };
 }
@@ -92,12 +101,14 @@ export function loginIssue(
 ): IssueRequest {
   const policies = [...s.tokenPolicies];
   if (!s.tokenNoDefaultPolicy && !policies.includes('default')) policies.push('default');
-  const maxTtl = [s.tokenMaxTtl, s.tokenExplicitMaxTtl].filter((x) => x > 0);
+  // A periodic token ignores token_max_ttl (Vault's rule); only an explicit max caps it.
+  const maxTtl = [s.tokenPeriod ? 0 : s.tokenMaxTtl, s.tokenExplicitMaxTtl].filter((x) => x > 0);
   return {
     policies,
     meta: who.meta,
     ttl: s.tokenTtl || undefined,
     explicitMaxTtl: maxTtl.length ? Math.min(...maxTtl) : undefined,
+    period: s.tokenPeriod || undefined,
     numUses: s.tokenNumUses,
     boundCidrs: s.tokenBoundCidrs,
     displayName: who.displayName,

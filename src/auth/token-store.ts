@@ -27,6 +27,8 @@ export interface TokenRecord {
   renewable: boolean;
   /** Uses granted at creation; 0 = unlimited. */
   numUses: number;
+  /** Periodic token: every renewal grants this many seconds, with no max TTL but explicitMaxTtl. Absent on older records. */
+  period?: number;
   boundCidrs: string[];
 }
 

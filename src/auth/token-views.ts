@@ -44,5 +44,6 @@ export function lookupData(stored: StoredToken, now: number, id: string) {
     type: 'service',
   };
   if (r.boundCidrs.length) data.bound_cidrs = r.boundCidrs;
+  if (r.period) data.period = r.period;
   return data;
 }

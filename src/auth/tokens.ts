@@ -22,6 +22,8 @@ export interface IssueRequest {
   /** Seconds; undefined = default (or never, for a root-policy token). */
   ttl?: number;
   explicitMaxTtl?: number;
+  /** Seconds: a periodic token (Vault's `period`), renewable indefinitely by that much at a time. */
+  period?: number;
   renewable?: boolean;
   numUses?: number;
   boundCidrs?: string[];
@@ -36,6 +38,7 @@ export interface Issued {
   token: string;
   record: TokenRecord;
   expireTime: number;
+  warnings: string[];
 }
 
 export type RevokedListener = (tokenIds: string[]) => Promise<void> | void;
@@ -57,10 +60,18 @@ export class TokenService {
   async issue(req: IssueRequest): Promise<Issued> {
     const now = this.now();
     const policies = [...new Set(req.policies)].sort();
-    const neverExpires = req.ttl === undefined && !req.explicitMaxTtl && policies.includes('root');
-    const ttl = neverExpires ? 0 : Math.min(req.ttl || DEFAULT_TTL, MAX_TTL);
-    let maxExpireTime = neverExpires ? 0 : now + (req.explicitMaxTtl ? Math.min(req.explicitMaxTtl, MAX_TTL) : MAX_TTL) * 1000;
-    let expireTime = ttl === 0 ? 0 : Math.min(now + ttl * 1000, maxExpireTime);
+    const warnings: string[] = [];
+    let period = req.period ?? 0;
+    if (period > MAX_TTL) {
+      warnings.push(`period of "${period}s" exceeded the system max TTL of "${MAX_TTL}s"; period value is capped accordingly`);
+      period = MAX_TTL;
+    }
+    const neverExpires = period === 0 && req.ttl === undefined && !req.explicitMaxTtl && policies.includes('root');
+    const ttl = neverExpires ? 0 : period || Math.min(req.ttl || DEFAULT_TTL, MAX_TTL);
+    // A periodic token has no max TTL of its own: it lives while it is renewed, unless explicit_max_ttl says otherwise.
+    const cap = req.explicitMaxTtl ? now + Math.min(req.explicitMaxTtl, MAX_TTL) * 1000 : period ? 0 : now + MAX_TTL * 1000;
+    let maxExpireTime = neverExpires ? 0 : cap;
+    let expireTime = ttl === 0 ? 0 : maxExpireTime === 0 ? now + ttl * 1000 : Math.min(now + ttl * 1000, maxExpireTime);
     // A child never outlives its parent, so an expired parent takes its children with it.
     const parentExpire = req.parent?.expireTime ?? 0;
     if (parentExpire > 0) {
@@ -86,11 +97,12 @@ export class TokenService {
       renewable: expireTime === 0 ? false : req.renewable ?? true,
       numUses: req.numUses ?? 0,
       boundCidrs: req.boundCidrs ?? [],
+      ...(period ? { period } : {}),
     };
     if (!(await this.store.create(record, expireTime, now))) throw permissionDenied('parent token is no longer valid');
     // Debug: every login issues one, and the audit log records the request that did.
     this.log.debug({ accessor: record.accessor, policies, path: req.path }, 'token issued');
-    return { token, record, expireTime };
+    return { token, record, expireTime, warnings };
   }
 
   /**
@@ -125,13 +137,16 @@ export class TokenService {
     return { stored, last: use.last };
   }
 
-  /** Extends the expiry by increment (or the original TTL), capped by max TTL and the parent. */
+  /**
+   * Extends the expiry by increment (or the original TTL), capped by max TTL and the parent. A
+   * periodic token gets its period whatever the increment, as in Vault.
+   */
   async renew(stored: StoredToken, incrementSec?: number): Promise<StoredToken> {
     const r = stored.record;
     if (stored.expireTime === 0) return stored; // never expires: nothing to extend
     if (!r.renewable) throw badRequest('token is not renewable');
     const now = this.now();
-    let expireTime = now + (incrementSec || r.creationTtl) * 1000;
+    let expireTime = now + (r.period || incrementSec || r.creationTtl) * 1000;
     if (r.maxExpireTime > 0) expireTime = Math.min(expireTime, r.maxExpireTime);
     if (r.parent) {
       const parent = await this.store.get(r.parent);

@@ -3,7 +3,7 @@ import { commaListSchema } from '../../../plugins/sdk/comma-list.js';
 import { durationSchema } from '../../../plugins/sdk/duration.js';
 import { notFound } from '../../errors.js';
 import type { AppRoleService } from '../../auth/approle/service.js';
-import { tokenFieldsSchema } from '../../auth/token-settings.js';
+import { periodSchema, tokenFieldsSchema } from '../../auth/token-settings.js';
 import { authBlock } from '../../auth/token-views.js';
 import { listAnswer } from '../envelope.js';
 import { dropNullFields } from './drop-nulls.js';
@@ -23,9 +23,8 @@ const roleBody = {
     bound_cidr_list: listish,
     local_secret_ids: { type: 'boolean', const: false },
     enable_local_secret_ids: { type: 'boolean', const: false },
-    // Periodic tokens are not supported; clients that send the zero value still work.
-    token_period: { anyOf: [{ const: 0 }, { const: '0' }, { const: '' }] },
-    period: { anyOf: [{ const: 0 }, { const: '0' }, { const: '' }] },
+    // Vault's legacy name for token_period.
+    period: periodSchema,
   },
 } as const;
 const secretIdBody = {

@@ -3,6 +3,7 @@ import { commaList, commaListSchema } from '../../../plugins/sdk/comma-list.js';
 import { durationSchema, parseDuration } from '../../../plugins/sdk/duration.js';
 import { badRequest, permissionDenied } from '../../errors.js';
 import { parseCidrs } from '../../auth/cidr.js';
+import type { AccessControl } from '../../auth/access.js';
 import type { TokenService } from '../../auth/tokens.js';
 import { hashToken } from '../../auth/tokens.js';
 import { authBlock, lookupData } from '../../auth/token-views.js';
@@ -23,6 +24,7 @@ const createBody = {
     renewable: { type: 'boolean' },
     ttl: durationSchema,
     explicit_max_ttl: durationSchema,
+    period: durationSchema,
     display_name: { type: 'string', maxLength: 256 },
     num_uses: { type: 'integer', minimum: 0 },
     type: { type: 'string', enum: ['service', 'default'] },
@@ -39,6 +41,7 @@ interface CreateBody {
   renewable?: boolean;
   ttl?: string | number;
   explicit_max_ttl?: string | number;
+  period?: string | number;
   display_name?: string;
   num_uses?: number;
   bound_cidrs?: string[] | string;
@@ -50,7 +53,7 @@ const emptyBody = { anyOf: [{ type: 'null' }, { type: 'object', additionalProper
 const renewSelfBody = { type: 'object', additionalProperties: false, properties: { increment: durationSchema } } as const;
 const renewBody = { type: 'object', additionalProperties: false, required: ['token'], properties: { token: { type: 'string' }, increment: durationSchema } } as const;
 
-export function authTokenRoutes(tokens: TokenService) {
+export function authTokenRoutes(tokens: TokenService, access: AccessControl) {
   const self = async (req: FastifyRequest): Promise<StoredToken> => {
     const stored = req.identity && (await tokens.lookup(req.identity.tokenId, { current: true }));
     if (!stored) throw permissionDenied();
@@ -76,6 +79,11 @@ export function authTokenRoutes(tokens: TokenService) {
       const orphan = orphanPath || b.no_parent === true;
       if (orphan && !identity.isRoot && !orphanPath) throw permissionDenied('root or sudo privileges required to create orphan token');
       if (b.id !== undefined && !identity.isRoot) throw permissionDenied('root or sudo privileges required to specify token id');
+      const period = b.period === undefined ? 0 : parseDuration(b.period, 'period');
+      // Vault's rule: a token that can outlive every max TTL is an admin's to hand out.
+      if (period > 0 && !(await access.authorize(identity, req.policyPath, ['sudo']))) {
+        throw permissionDenied('root or sudo privileges required to create periodic token');
+      }
       let policies = b.policies !== undefined ? commaList(b.policies) : parent.record.policies.filter((p) => b.no_default_policy !== true || p !== 'default');
       policies = policies.map((p) => p.trim().toLowerCase()).filter(Boolean);
       if (!identity.isRoot) {
@@ -95,6 +103,7 @@ export function authTokenRoutes(tokens: TokenService) {
         meta: b.meta,
         ttl: b.ttl === undefined ? undefined : parseDuration(b.ttl, 'ttl'),
         explicitMaxTtl: b.explicit_max_ttl === undefined ? undefined : parseDuration(b.explicit_max_ttl, 'explicit_max_ttl'),
+        period,
         renewable: b.renewable,
         numUses: b.num_uses,
         boundCidrs,
@@ -103,7 +112,7 @@ export function authTokenRoutes(tokens: TokenService) {
         path: orphanPath ? 'auth/token/create-orphan' : 'auth/token/create',
         token: b.id,
       });
-      return reply.answer({ auth: authBlock(issued.token, issued.record, issued.expireTime, tokens.now()) });
+      return reply.answer({ auth: authBlock(issued.token, issued.record, issued.expireTime, tokens.now()), warnings: issued.warnings });
     };
     app.route({ method: ['POST', 'PUT'], url: '/v1/auth/token/create', schema: { body: createBody }, handler: create(false) });
     app.route({
