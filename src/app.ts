@@ -6,7 +6,7 @@ import type { AccessControl } from './auth/access.js';
 import { denyAll } from './auth/access.js';
 import type { Metrics } from './metrics.js';
 import { errorHandler, schemaErrorFormatter } from './http/error-handler.js';
-import { installAccessHooks, installEnvelope, installParamEchoStripping } from './http/hooks.js';
+import { installAccessHooks, installEnvelope, installParamEchoStripping, installWrapRefusal } from './http/hooks.js';
 import { acceptJsonBodies } from './http/json-body.js';
 import { makeClientErrorHandler } from './http/list-method.js';
 import { isListQuery, LIST_METHOD, stripTrailingSlash } from './http/request-shape.js';
@@ -90,6 +90,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   installEnvelope(app);
+  installWrapRefusal(app);
   installAccessHooks(app, opts.access ?? denyAll);
   installParamEchoStripping(app);
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessControl } from '../auth/access.js';
 import { capabilitiesForMethod } from '../auth/access.js';
-import { permissionDenied } from '../errors.js';
+import { badRequest, permissionDenied } from '../errors.js';
 import { envelope } from './envelope.js';
 import { policyPath } from './request-shape.js';
 
@@ -26,6 +26,19 @@ export function installAccessHooks(app: FastifyInstance, access: AccessControl) 
     req.identity = identity;
     const caps = cfg.capabilities ?? capabilitiesForMethod(req.method);
     if (!(await access.authorize(identity, req.policyPath, caps))) throw permissionDenied();
+  });
+}
+
+/**
+ * Vault's response wrapping (`X-Vault-Wrap-TTL`, the CLI's `-wrap-ttl`) is not implemented.
+ * Answering unwrapped would hand the secret to whoever was meant to get only a wrapping token
+ * (a CI log, a ticket), so the request is refused before it does anything, a token use included.
+ */
+export function installWrapRefusal(app: FastifyInstance) {
+  app.addHook('onRequest', async (req) => {
+    if (req.headers['x-vault-wrap-ttl'] !== undefined) {
+      throw badRequest('response wrapping (X-Vault-Wrap-TTL) is not supported by lessor; send the request without it');
+    }
   });
 }
 
