@@ -35,10 +35,10 @@ export function installAccessHooks(app: FastifyInstance, access: AccessControl) 
  * (a CI log, a ticket), so the request is refused before it does anything, a token use included.
  */
 export function installWrapRefusal(app: FastifyInstance) {
-  app.addHook('onRequest', async (req) => {
-    if (req.headers['x-vault-wrap-ttl'] !== undefined) {
-      throw badRequest('response wrapping (X-Vault-Wrap-TTL) is not supported by lessor; send the request without it');
-    }
+  // A callback hook, not an async one: it runs on every request and needs no promise.
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (req.headers['x-vault-wrap-ttl'] === undefined) return done();
+    done(badRequest('response wrapping (X-Vault-Wrap-TTL) is not supported by lessor; send the request without it'));
   });
 }
 
