@@ -76,7 +76,10 @@ export async function renew(ctx: BenchCtx): Promise<Row[]> {
   const due = k('leases', 'due');
   const revoking = k('leases', 'revoking');
   try {
-    const seen = await monitorOne(ctx, http, leases[0].leaseId);
+    // Twice, keeping the shorter: the token expiry sweep (every 5 s) can fall inside one window
+    // and add its own commands to the count.
+    const watched = [await monitorOne(ctx, http, leases[0].leaseId), await monitorOne(ctx, http, leases[1].leaseId)];
+    const seen = watched.reduce((a, b) => (b.length < a.length ? b : a));
     ctx.log(`  one lessor renewal sends ${seen.length} Redis commands: ${seen.join(' ')}`);
     // The raw side: what a renewal of an api-key lease has to do in Redis, in as few round trips
     // as the data dependencies allow: authenticate the token; read the lease (and its revoking
