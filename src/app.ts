@@ -4,9 +4,10 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AccessControl } from './auth/access.js';
 import { denyAll } from './auth/access.js';
+import type { ResponseWrapper } from './auth/wrapping.js';
 import type { Metrics } from './metrics.js';
 import { errorHandler, schemaErrorFormatter } from './http/error-handler.js';
-import { installAccessHooks, installEnvelope, installParamEchoStripping, installWrapRefusal } from './http/hooks.js';
+import { installAccessHooks, installEnvelope, installParamEchoStripping, installResponseWrapping } from './http/hooks.js';
 import { acceptJsonBodies } from './http/json-body.js';
 import { makeClientErrorHandler } from './http/list-method.js';
 import { isListQuery, LIST_METHOD, stripTrailingSlash } from './http/request-shape.js';
@@ -21,6 +22,8 @@ export interface AppOptions {
   metrics: Metrics;
   health: HealthCheck[];
   access?: AccessControl;
+  /** Keeps answers of requests sent with X-Vault-Wrap-TTL; without it such requests are refused. */
+  wrapper?: ResponseWrapper;
   /** Route groups (auth methods, sys/leases, engine mounts) registered under /v1. */
   modules?: AppModule[];
   bodyLimit?: number;
@@ -90,7 +93,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   installEnvelope(app);
-  installWrapRefusal(app);
+  installResponseWrapping(app, opts.wrapper);
   installAccessHooks(app, opts.access ?? denyAll);
   installParamEchoStripping(app);
 

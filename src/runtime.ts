@@ -141,7 +141,7 @@ async function assemble(
   closers.push(() => mounted.close());
   closers.push(() => leases.reaper.stop());
 
-  const app = await buildApp({ log, metrics, health, modules, access: identity.access });
+  const app = await buildApp({ log, metrics, health, modules, access: identity.access, wrapper: identity.wrapper });
 
   return {
     config,

@@ -6,6 +6,9 @@ import type { SqlStore } from '../db/sql-store.js';
 import type { RedisClient } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { MountInfo } from '../http/routes/sys-mounts.js';
+import { sysWrappingRoutes } from '../http/routes/sys-wrapping.js';
+import { MemoryWrapStore, RedisWrapStore } from './wrap-store.js';
+import { ResponseWrapper } from './wrapping.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { authTokenRoutes } from '../http/routes/auth-token.js';
 import { sysPolicyRoutes } from '../http/routes/sys-policies.js';
@@ -52,6 +55,8 @@ export interface Identity {
   modules: Array<(app: FastifyInstance) => Promise<void>>;
   /** The auth methods those modules serve, for `sys/auth`. */
   authMounts: MountInfo[];
+  /** Response wrapping (X-Vault-Wrap-TTL), for the app's hooks. */
+  wrapper: ResponseWrapper;
   /** The root token to show the operator once (generated on first start, or dev mode's). */
   rootTokenNotice?: string;
   start(): void;
@@ -109,6 +114,7 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     }
   }
 
+  const wrapper = new ResponseWrapper(tokens, redis ? new RedisWrapStore(redis, keys) : new MemoryWrapStore(now), deps.sealer);
   const hooks = async (app: FastifyInstance) => {
     // Vault's num_uses: the request that takes the last use completes, then the token goes.
     app.addHook('onResponse', async (req) => {
@@ -135,10 +141,11 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     modules: [
       ...(audit ? [auditHooks(audit, hasher)] : []),
       hooks,
-      sysAuditHashRoutes(hasher), authTokenRoutes(tokens, access), sysPolicyRoutes(policies, tokens), authAppRoleRoutes(approle, now),
+      sysAuditHashRoutes(hasher), sysWrappingRoutes(wrapper), authTokenRoutes(tokens, access), sysPolicyRoutes(policies, tokens), authAppRoleRoutes(approle, now),
       authJwtRoutes(new JwtSettingsRepo(sql), new JwtVerifier(), tokens),
       authUserpassRoutes(new UserpassService(sql, tokens, redis ? new RedisLoginLimiter(redis, keys) : new MemoryLoginLimiter(), log), tokens),
     ],
+    wrapper,
     authMounts: [
       { path: 'token', type: 'token', description: 'token based credentials' },
       { path: 'approle', type: 'approle', description: 'AppRole: role ID and secret ID logins' },

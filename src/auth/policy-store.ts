@@ -19,11 +19,21 @@ export const DEFAULT_POLICY = JSON.stringify(
       'sys/leases/renew': { capabilities: ['update'] },
       'sys/leases/lookup': { capabilities: ['update'] },
       'sys/capabilities-self': { capabilities: ['update'] },
+      'sys/wrapping/unwrap': { capabilities: ['update'] },
+      'sys/wrapping/lookup': { capabilities: ['update'] },
     },
   },
   null,
   2,
 );
+
+/** Built in and fixed, as in Vault: what a wrapping token may do (src/auth/wrapping.ts). */
+export const RESPONSE_WRAPPING_POLICY = JSON.stringify(
+  { path: { 'sys/wrapping/unwrap': { capabilities: ['update'] }, 'sys/wrapping/lookup': { capabilities: ['update'] } } },
+  null,
+  2,
+);
+const FIXED = ['root', 'response-wrapping'];
 
 const NAME_RE = /^[a-z0-9][a-z0-9_.@-]{0,127}$/;
 const MAX_CACHED_SETS = 1000;
@@ -42,6 +52,7 @@ export class PolicyStore {
   async get(name: string): Promise<string | undefined> {
     const n = name.toLowerCase();
     if (n === 'root') return undefined; // Vault: root is built in and has no readable text
+    if (n === 'response-wrapping') return RESPONSE_WRAPPING_POLICY;
     const { rows } = await this.sql.query<{ policy: string }>('SELECT policy FROM acl_policies WHERE name = $1', [n]);
     if (rows[0]) return rows[0].policy;
     return n === 'default' ? DEFAULT_POLICY : undefined;
@@ -49,7 +60,7 @@ export class PolicyStore {
 
   async put(name: string, text: string): Promise<void> {
     const n = PolicyStore.normaliseName(name);
-    if (n === 'root') throw badRequest('cannot update the root policy');
+    if (FIXED.includes(n)) throw badRequest(`cannot update the ${n} policy`);
     let rules: PolicyRules;
     try {
       rules = parsePolicy(text);
@@ -67,7 +78,7 @@ export class PolicyStore {
 
   async delete(name: string): Promise<void> {
     const n = name.toLowerCase();
-    if (n === 'root' || n === 'default') throw badRequest(`cannot delete the ${n} policy`);
+    if (FIXED.includes(n) || n === 'default') throw badRequest(`cannot delete the ${n} policy`);
     await this.sql.query('DELETE FROM acl_policies WHERE name = $1', [n]);
     await this.version.bump();
   }
@@ -100,6 +111,7 @@ export class PolicyStore {
     );
     const sets = rows.map((r) => (typeof r.rules === 'string' ? (JSON.parse(r.rules) as PolicyRules) : r.rules));
     if (policies.includes('default') && !rows.some((r) => r.name === 'default')) sets.push(parsePolicy(DEFAULT_POLICY));
+    if (policies.includes('response-wrapping')) sets.push(parsePolicy(RESPONSE_WRAPPING_POLICY));
     const acl = new Acl(sets);
     this.cache.set(v, key, acl);
     return acl;

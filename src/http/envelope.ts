@@ -1,3 +1,4 @@
+import type { WrapInfo } from '../auth/wrapping.js';
 /**
  * Vault's response envelope. Every 200 answer from /v1 has this exact shape so that Vault
  * clients (node-vault, hvac) find lease_id, data and auth where they expect them.
@@ -9,6 +10,7 @@ export interface Answer {
   leaseDuration?: number;
   renewable?: boolean;
   warnings?: string[];
+  wrapInfo?: WrapInfo;
 }
 
 export interface Envelope {
@@ -17,7 +19,7 @@ export interface Envelope {
   renewable: boolean;
   lease_duration: number;
   data: unknown;
-  wrap_info: null;
+  wrap_info: WrapInfo | null;
   warnings: string[] | null;
   auth: unknown;
 }
@@ -29,7 +31,7 @@ export function envelope(requestId: string, a: Answer): Envelope {
     renewable: a.renewable ?? false,
     lease_duration: a.leaseDuration ?? 0,
     data: a.data ?? null,
-    wrap_info: null,
+    wrap_info: a.wrapInfo ?? null,
     warnings: a.warnings && a.warnings.length > 0 ? a.warnings : null,
     auth: a.auth ?? null,
   };

@@ -13,6 +13,8 @@ declare module 'fastify' {
     identity?: RequestIdentity;
     /** The request path relative to /v1/, as policies see it. */
     policyPath: string;
+    /** Seconds from X-Vault-Wrap-TTL: answer with a wrapping token instead (0: not wrapped). */
+    wrapTtl: number;
   }
   interface FastifyReply {
     /** Sends a 200 in Vault's envelope. */

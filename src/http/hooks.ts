@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessControl } from '../auth/access.js';
 import { capabilitiesForMethod } from '../auth/access.js';
+import { parseDuration } from '../../plugins/sdk/duration.js';
+import type { ResponseWrapper } from '../auth/wrapping.js';
 import { badRequest, permissionDenied } from '../errors.js';
 import { envelope } from './envelope.js';
 import { policyPath } from './request-shape.js';
@@ -30,15 +32,34 @@ export function installAccessHooks(app: FastifyInstance, access: AccessControl) 
 }
 
 /**
- * Vault's response wrapping (`X-Vault-Wrap-TTL`, the CLI's `-wrap-ttl`) is not implemented.
- * Answering unwrapped would hand the secret to whoever was meant to get only a wrapping token
- * (a CI log, a ticket), so the request is refused before it does anything, a token use included.
+ * Vault's response wrapping (`X-Vault-Wrap-TTL`, the CLI's `-wrap-ttl`). A bad TTL is refused
+ * before authentication, so it costs no token use; without a wrapper (the bare app in tests) the
+ * request is refused too, never answered unwrapped. A 200 answer is then kept under a wrapping
+ * token and only that token goes back; errors and 204s are sent as they are (nothing to wrap).
  */
-export function installWrapRefusal(app: FastifyInstance) {
-  // A callback hook, not an async one: it runs on every request and needs no promise.
+export function installResponseWrapping(app: FastifyInstance, wrapper: ResponseWrapper | undefined) {
+  app.decorateRequest('wrapTtl', 0);
+  // Callback hooks, not async ones: they run on every request and most need no promise.
   app.addHook('onRequest', (req, _reply, done) => {
-    if (req.headers['x-vault-wrap-ttl'] === undefined) return done();
-    done(badRequest('response wrapping (X-Vault-Wrap-TTL) is not supported by lessor; send the request without it'));
+    const header = req.headers['x-vault-wrap-ttl'];
+    if (header === undefined) return done();
+    if (!wrapper) return done(badRequest('response wrapping (X-Vault-Wrap-TTL) is not supported here; send the request without it'));
+    let ttl = 0;
+    try {
+      ttl = parseDuration(String(header), 'X-Vault-Wrap-TTL');
+    } catch {
+      // ttl stays 0: refused below.
+    }
+    if (ttl <= 0) return done(badRequest('X-Vault-Wrap-TTL must be a positive duration, like "60s" or "5m"'));
+    req.wrapTtl = ttl;
+    done();
+  });
+  app.addHook('onSend', (req, reply, payload, done) => {
+    if (!req.wrapTtl || !wrapper || reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload);
+    wrapper.wrap(payload, req.wrapTtl, req.policyPath).then(
+      (wrapInfo) => done(null, JSON.stringify(envelope(String(req.id), { wrapInfo }))),
+      (err: unknown) => done(err as Error),
+    );
   });
 }
 
