@@ -1,7 +1,7 @@
 import type { RedisClient } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
-import { unavailable } from '../errors.js';
+import { orUnavailable } from '../redis/or-unavailable.js';
 import { GC_GRACE_MS, type StoredToken, type TokenRecord, type TokenStore, type UseResult } from './token-store.js';
 
 /**
@@ -16,12 +16,8 @@ export class RedisTokenStore implements TokenStore {
   private c = (id: string) => this.keys.key('token', 'c', id);
   private exp = () => this.keys.key('token', 'exp');
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw unavailable('the token store (Redis) is unreachable', err);
-    }
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    return orUnavailable(fn);
   }
 
   async create(rec: TokenRecord, expireTime: number, now: number): Promise<boolean> {

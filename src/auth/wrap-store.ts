@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
-import { unavailable } from '../errors.js';
+import { orUnavailable } from '../redis/or-unavailable.js';
 
 /** Wrapped responses, sealed, by wrapping-token id; `take` hands one out at most once. */
 export interface WrapStore {
@@ -14,12 +14,8 @@ export class RedisWrapStore implements WrapStore {
   constructor(private readonly redis: RedisClient, private readonly keys: RedisKeys) {}
   private k = (id: string) => this.keys.key('wrap', id);
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw unavailable('the token store (Redis) is unreachable', err);
-    }
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    return orUnavailable(fn);
   }
   async put(id: string, sealed: string, ttlMs: number): Promise<void> {
     await this.run(() => this.redis.set(this.k(id), sealed, 'PX', Math.max(1, Math.round(ttlMs))));

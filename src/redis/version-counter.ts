@@ -1,6 +1,6 @@
 import type { RedisClient } from './client.js';
 import type { RedisKeys } from './keys.js';
-import { unavailable } from '../errors.js';
+import { orUnavailable } from './or-unavailable.js';
 
 /**
  * A counter every write of some cached configuration bumps (ACL policies, AppRole roles, engine
@@ -31,18 +31,10 @@ export class RedisVersionCounter implements VersionCounter {
     this.key = keys.key(...name);
   }
   async get() {
-    try {
-      return Number((await this.redis.get(this.key)) ?? 0);
-    } catch (err) {
-      throw unavailable('the token store (Redis) is unreachable', err);
-    }
+    return Number((await orUnavailable(() => this.redis.get(this.key))) ?? 0);
   }
   async bump() {
-    try {
-      await this.redis.incr(this.key);
-    } catch (err) {
-      throw unavailable('the token store (Redis) is unreachable', err);
-    }
+    await orUnavailable(() => this.redis.incr(this.key));
   }
 }
 

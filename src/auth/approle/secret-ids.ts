@@ -1,7 +1,7 @@
 import type { RedisClient } from '../../redis/client.js';
 import type { RedisKeys } from '../../redis/keys.js';
 import { runScript } from '../../redis/scripts.js';
-import { unavailable } from '../../errors.js';
+import { orUnavailable } from '../../redis/or-unavailable.js';
 
 /**
  * AppRole secret IDs by their keyed hash (HMAC-SHA256 under a sealed per-install key): Redis
@@ -38,12 +38,8 @@ export class RedisSecretIdStore implements SecretIdStore {
   private a = (accessor: string) => this.keys.key('approle', 'a', accessor);
   private r = (role: string) => this.keys.key('approle', 'r', role);
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw unavailable('the token store (Redis) is unreachable', err);
-    }
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    return orUnavailable(fn);
   }
 
   async put(hash: string, rec: SecretIdRecord): Promise<void> {
