@@ -1,6 +1,9 @@
 // createMysqlPool on the real lessor and MariaDB: queries (pool.query and held connections)
 // never fail across two rotations, every query runs as the current lessor user, and the
-// retired users are dropped once their pool drained. Role ttl 6 s / max ttl 12 s.
+// retired users are dropped once their pool drained. Role ttl 8 s / max ttl 16 s: a rotation
+// starts when a renewal comes back capped, 16 - 10.7 = 5.3 s before the old user's max TTL. With
+// 6 s / 12 s that margin was 4 s, and once, on a loaded machine, the reaper ended the old user's
+// sessions (KILL CONNECTION) before the new pool took over: four "Connection lost" at once.
 import t from 'tap';
 import mysql from 'mysql2/promise';
 import { randomBytes } from 'node:crypto';
@@ -45,7 +48,7 @@ t.test('mysql2 pool across rotations', async (t) => {
   await must('PUT', `database/roles/${tag}`, {
     db_name: tag,
     creation_statements: `CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}'; GRANT SELECT ON \`${dbName}\`.* TO '{{name}}'@'%';`,
-    default_ttl: 6, max_ttl: 12,
+    default_ttl: 8, max_ttl: 16,
   });
   const rules = { capabilities: ['update', 'sudo'] };
   await must('PUT', `sys/policies/acl/${tag}`, { policy: JSON.stringify({ path: {
@@ -60,6 +63,11 @@ t.test('mysql2 pool across rotations', async (t) => {
   const revoked: string[] = [];
   pool.on('rotated', (r) => users.push(r.username!));
   pool.on('revoked', (r) => revoked.push(r.leaseId));
+  // What the lease saw, so a failure says whether a renewal or a rotation was late or refused.
+  const events: string[] = [];
+  const t0 = Date.now();
+  pool.on('rotated', (r) => events.push(`${Date.now() - t0} ms rotated (${r.reason})`));
+  pool.on('leaseError', (e) => events.push(`${Date.now() - t0} ms lease error: ${e.message}`));
   await pool.start();
   users.unshift(pool.username!);
 
@@ -85,11 +93,12 @@ t.test('mysql2 pool across rotations', async (t) => {
         ok++;
       } catch (err) {
         failures.push((err as Error).message);
+        events.push(`${Date.now() - t0} ms query failed: ${(err as Error).message}`);
       }
     }
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
-  t.same(failures, [], 'zero failed queries');
+  t.same(failures, [], `zero failed queries (${events.join('; ')})`);
   t.ok(ok > 50, `${ok} queries ran`);
   t.equal(new Set(users).size, 3, 'two rotations, each with a new user');
   await waitUntil('old leases revoked', 15_000, async () => revoked.length >= 2);
