@@ -8,6 +8,7 @@ import { AgentHealth } from './health.js';
 import { Notifier } from './notify.js';
 import type { AgentOptions } from './options.js';
 import { SecretKeeper } from './secret.js';
+import { unwrapSecretId } from './unwrap.js';
 
 export class StartupTimeout extends Error {
   constructor(timeoutMs: number, last: unknown) {
@@ -101,6 +102,11 @@ function clientOptions(opts: AgentOptions): LessorClientOptions {
   if (a.kind === 'jwt') return { ...common, jwt: { role: a.role, path: a.jwtFile } };
   let remembered: string | undefined;
   const secretId = async () => {
+    // A wrapping token has one use: unwrap it at the first login and keep what it held.
+    if (a.secretIdWrapped) {
+      remembered ??= await unwrapSecretId(opts.address, (await readFile(a.secretIdFile, 'utf8')).trim());
+      return remembered;
+    }
     try {
       remembered = (await readFile(a.secretIdFile, 'utf8')).trim();
     } catch (err) {

@@ -3,7 +3,7 @@
  * flags and LESSOR_ADDR/VAULT_ADDR into this; everything in src/agent/ works from it alone.
  */
 export type AgentAuth =
-  | { kind: 'approle'; roleIdFile: string; secretIdFile: string; removeSecretIdFile: boolean }
+  | { kind: 'approle'; roleIdFile: string; secretIdFile: string; removeSecretIdFile: boolean; secretIdWrapped?: boolean }
   | { kind: 'jwt'; jwtFile: string; role: string }
   | { kind: 'token'; token: string };
 

@@ -10,6 +10,7 @@ interface Flags {
   address?: string;
   roleIdFile?: string;
   secretIdFile?: string;
+  secretIdWrapped?: boolean;
   removeSecretIdFile?: boolean;
   jwtFile?: string;
   jwtRole?: string;
@@ -36,6 +37,7 @@ export function agentCommand(): Command {
     .option('--role-id-file <file>', 'AppRole role ID file')
     .option('--secret-id-file <file>', 'AppRole secret ID file')
     .option('--remove-secret-id-file', 'delete the secret ID file after the first login')
+    .option('--secret-id-wrapped', 'the secret ID file holds a response-wrapping token: unwrap it once (checking it came from a secret-id request)')
     .option('--jwt-file <file>', 'JWT file, re-read at every login (e.g. a projected service account token)')
     .option('--jwt-role <role>', 'role for JWT login')
     .option('--secret <path=file>', 'secret path and output file (repeatable)', (v: string, all: string[]) => [...all, v], [])
@@ -66,7 +68,7 @@ export function agentOptions(f: Flags, env: NodeJS.ProcessEnv = process.env): Ag
   let auth: AgentAuth;
   if (f.roleIdFile || f.secretIdFile) {
     if (!f.roleIdFile || !f.secretIdFile) throw new UsageError('AppRole login needs both --role-id-file and --secret-id-file');
-    auth = { kind: 'approle', roleIdFile: f.roleIdFile, secretIdFile: f.secretIdFile, removeSecretIdFile: Boolean(f.removeSecretIdFile) };
+    auth = { kind: 'approle', roleIdFile: f.roleIdFile, secretIdFile: f.secretIdFile, removeSecretIdFile: Boolean(f.removeSecretIdFile), secretIdWrapped: Boolean(f.secretIdWrapped) };
   } else if (f.jwtFile || f.jwtRole) {
     if (!f.jwtFile || !f.jwtRole) throw new UsageError('JWT login needs both --jwt-file and --jwt-role');
     auth = { kind: 'jwt', jwtFile: f.jwtFile, role: f.jwtRole };
