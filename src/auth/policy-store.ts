@@ -28,12 +28,13 @@ export const DEFAULT_POLICY = JSON.stringify(
 );
 
 /** Built in and fixed, as in Vault: what a wrapping token may do (src/auth/wrapping.ts). */
+export const WRAPPING_POLICY_NAME = 'response-wrapping';
 export const RESPONSE_WRAPPING_POLICY = JSON.stringify(
   { path: { 'sys/wrapping/unwrap': { capabilities: ['update'] }, 'sys/wrapping/lookup': { capabilities: ['update'] } } },
   null,
   2,
 );
-const FIXED = ['root', 'response-wrapping'];
+const FIXED = ['root', WRAPPING_POLICY_NAME];
 
 const NAME_RE = /^[a-z0-9][a-z0-9_.@-]{0,127}$/;
 const MAX_CACHED_SETS = 1000;
@@ -52,7 +53,7 @@ export class PolicyStore {
   async get(name: string): Promise<string | undefined> {
     const n = name.toLowerCase();
     if (n === 'root') return undefined; // Vault: root is built in and has no readable text
-    if (n === 'response-wrapping') return RESPONSE_WRAPPING_POLICY;
+    if (n === WRAPPING_POLICY_NAME) return RESPONSE_WRAPPING_POLICY;
     const { rows } = await this.sql.query<{ policy: string }>('SELECT policy FROM acl_policies WHERE name = $1', [n]);
     if (rows[0]) return rows[0].policy;
     return n === 'default' ? DEFAULT_POLICY : undefined;
@@ -111,7 +112,7 @@ export class PolicyStore {
     );
     const sets = rows.map((r) => (typeof r.rules === 'string' ? (JSON.parse(r.rules) as PolicyRules) : r.rules));
     if (policies.includes('default') && !rows.some((r) => r.name === 'default')) sets.push(parsePolicy(DEFAULT_POLICY));
-    if (policies.includes('response-wrapping')) sets.push(parsePolicy(RESPONSE_WRAPPING_POLICY));
+    if (policies.includes(WRAPPING_POLICY_NAME)) sets.push(parsePolicy(RESPONSE_WRAPPING_POLICY));
     const acl = new Acl(sets);
     this.cache.set(v, key, acl);
     return acl;

@@ -1,11 +1,9 @@
 import type { Sealer } from '../crypto/sealer.js';
 import { badRequest } from '../errors.js';
+import { WRAPPING_POLICY_NAME } from './policy-store.js';
 import { hashToken, MAX_TTL, type TokenService } from './tokens.js';
 import type { StoredToken } from './token-store.js';
 import type { WrapStore } from './wrap-store.js';
-
-/** The built-in policy of wrapping tokens: they can only be unwrapped or looked up. */
-export const WRAPPING_POLICY_NAME = 'response-wrapping';
 
 export interface WrapInfo {
   token: string;
