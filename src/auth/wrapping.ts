@@ -62,10 +62,17 @@ export class ResponseWrapper {
     return answer;
   }
 
-  /** The live wrapping token behind a presented token, or a 400. */
+  /** The live wrapping token behind a presented token, or a 400. Unwrapping needs no more: take() tells whether the answer is still there. */
   async wrappingToken(token: string): Promise<StoredToken> {
     const stored = await this.tokens.lookup(hashToken(token));
-    if (!stored || !stored.record.policies.includes(WRAPPING_POLICY_NAME) || !(await this.store.has(stored.record.id))) throw badRequest(INVALID);
+    if (!stored || !this.isWrappingToken(stored.record.policies)) throw badRequest(INVALID);
+    return stored;
+  }
+
+  /** As wrappingToken, for a lookup, which spends nothing: the answer must still be kept. */
+  async unspentWrappingToken(token: string): Promise<StoredToken> {
+    const stored = await this.wrappingToken(token);
+    if (!(await this.store.has(stored.record.id))) throw badRequest(INVALID);
     return stored;
   }
 

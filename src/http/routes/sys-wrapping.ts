@@ -31,7 +31,7 @@ export function sysWrappingRoutes(wrapper: ResponseWrapper) {
       config: { public: true },
       schema: { body: lookupBody },
       handler: async (req, reply) => {
-        const { record } = await wrapper.wrappingToken((req.body as { token: string }).token);
+        const { record } = await wrapper.unspentWrappingToken((req.body as { token: string }).token);
         return reply.answer({
           data: { creation_path: record.path, creation_time: new Date(record.creationTime).toISOString(), creation_ttl: record.creationTtl },
         });
