@@ -1,3 +1,5 @@
+import { LessorClient } from '../client/client.js';
+
 /**
  * `--secret-id-wrapped`: the secret-ID file holds a response-wrapping token (a trusted
  * orchestrator ran `… secret-id` with -wrap-ttl), as Vault Agent's
@@ -7,26 +9,19 @@
  */
 const SECRET_ID_PATH = /^auth\/[^/]+\/role\/[^/]+\/secret-id$/;
 
-async function call(address: string, path: string, init: { token?: string; body?: unknown }): Promise<any> {
-  const res = await fetch(new URL(`/v1/${path}`, address), {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json', ...(init.token ? { 'x-vault-token': init.token } : {}) },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = (await res.json().catch(() => undefined)) as { errors?: string[] } | undefined;
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${body?.errors?.join('; ') ?? ''}`.trim());
-  return body;
-}
-
 export async function unwrapSecretId(address: string, wrappingToken: string): Promise<string> {
-  const info = await call(address, 'sys/wrapping/lookup', { body: { token: wrappingToken } });
-  const created = String(info?.data?.creation_path ?? '');
-  if (!SECRET_ID_PATH.test(created)) {
-    throw new Error(`--secret-id-file: the wrapping token was created by "${created}", not by a secret-id request; refusing to unwrap it`);
+  // The wrapping token is this client's token: lookup is public (nothing spent), unwrap is its one use.
+  const client = new LessorClient({ address, token: wrappingToken, retry: { retries: 2 } });
+  try {
+    const info = await client.write<{ creation_path?: string }>('sys/wrapping/lookup', { token: wrappingToken });
+    const created = String(info?.data?.creation_path ?? '');
+    if (!SECRET_ID_PATH.test(created)) {
+      throw new Error(`--secret-id-file: the wrapping token was created by "${created}", not by a secret-id request; refusing to unwrap it`);
+    }
+    const secretId = (await client.write<{ secret_id?: string }>('sys/wrapping/unwrap'))?.data?.secret_id;
+    if (typeof secretId !== 'string' || secretId === '') throw new Error('--secret-id-file: the unwrapped answer holds no secret_id');
+    return secretId;
+  } finally {
+    client.close();
   }
-  const unwrapped = await call(address, 'sys/wrapping/unwrap', { token: wrappingToken });
-  const secretId = unwrapped?.data?.secret_id;
-  if (typeof secretId !== 'string' || secretId === '') throw new Error('--secret-id-file: the unwrapped answer holds no secret_id');
-  return secretId;
 }
