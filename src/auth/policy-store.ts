@@ -19,6 +19,7 @@ export const DEFAULT_POLICY = JSON.stringify(
       'sys/leases/renew': { capabilities: ['update'] },
       'sys/leases/lookup': { capabilities: ['update'] },
       'sys/capabilities-self': { capabilities: ['update'] },
+      'sys/wrapping/wrap': { capabilities: ['update'] },
       'sys/wrapping/unwrap': { capabilities: ['update'] },
       'sys/wrapping/lookup': { capabilities: ['update'] },
     },
@@ -30,7 +31,13 @@ export const DEFAULT_POLICY = JSON.stringify(
 /** Built in and fixed, as in Vault: what a wrapping token may do (src/auth/wrapping.ts). */
 export const WRAPPING_POLICY_NAME = 'response-wrapping';
 export const RESPONSE_WRAPPING_POLICY = JSON.stringify(
-  { path: { 'sys/wrapping/unwrap': { capabilities: ['update'] }, 'sys/wrapping/lookup': { capabilities: ['update'] } } },
+  {
+    path: {
+      'sys/wrapping/unwrap': { capabilities: ['update'] },
+      'sys/wrapping/lookup': { capabilities: ['update'] },
+      'sys/wrapping/rewrap': { capabilities: ['update'] },
+    },
+  },
   null,
   2,
 );

@@ -62,9 +62,39 @@ export class ResponseWrapper {
     return answer;
   }
 
+  /**
+   * Vault's rewrap: the same answer under a new wrapping token with the original's creation TTL
+   * and path; the old token stops working. The answer is taken first, so two racing rewraps (or
+   * a rewrap and an unwrap) end with one holder; if the new token cannot be made, the answer goes
+   * back under the old one for the time it had left.
+   */
+  async rewrap(old: StoredToken): Promise<WrapInfo> {
+    const id = old.record.id;
+    const sealed = await this.store.take(id);
+    if (!sealed) throw badRequest(INVALID);
+    let info: WrapInfo;
+    try {
+      const answer = (await this.sealer.open(sealed, aad(id))).toString('utf8');
+      info = await this.wrap(answer, old.record.creationTtl, old.record.path);
+    } catch (err) {
+      const left = old.expireTime - this.tokens.now();
+      if (left > 0) await this.store.put(id, sealed, left).catch(() => {});
+      throw err;
+    }
+    await this.tokens.revoke(id).catch(() => {});
+    return info;
+  }
+
   /** The live wrapping token behind a presented token, or a 400. Unwrapping needs no more: take() tells whether the answer is still there. */
   async wrappingToken(token: string): Promise<StoredToken> {
     const stored = await this.tokens.lookup(hashToken(token));
+    if (!stored || !this.isWrappingToken(stored.record.policies)) throw badRequest(INVALID);
+    return stored;
+  }
+
+  /** The wrapping token a request authenticated with: that request took its one use, yet it completes. */
+  async requestWrappingToken(tokenId: string): Promise<StoredToken> {
+    const stored = await this.tokens.lookup(tokenId, { current: true });
     if (!stored || !this.isWrappingToken(stored.record.policies)) throw badRequest(INVALID);
     return stored;
   }

@@ -91,3 +91,47 @@ t.test('wrapping in lessor dev (in-process store)', async (t) => {
   t.match(out.body.auth.client_token, /^lsr\./);
   t.equal((await tr.call('POST', 'sys/wrapping/unwrap', { body: { token: wrapped.body.wrap_info.token } })).status, 400, 'once');
 });
+
+t.test('sys/wrapping/wrap keeps the caller\'s own data; without a wrap TTL it is a 400', async (t) => {
+  const tr = await testRuntime(t);
+  const plain = (await tr.call('POST', 'auth/token/create', { body: { policies: ['default'] } })).body.auth.client_token;
+  const refused = await tr.call('POST', 'sys/wrapping/wrap', { token: plain, body: { foo: 'bar' } });
+  t.equal(refused.status, 400, 'no X-Vault-Wrap-TTL');
+  t.match(refused.body.errors.join(' '), /wrap TTL/);
+
+  const wrapped = await tr.call('POST', 'sys/wrapping/wrap', { token: plain, headers: { 'x-vault-wrap-ttl': '90s' }, body: { foo: 'bar', zip: 'zap' } });
+  t.equal(wrapped.status, 200, 'the default policy may wrap, as in Vault');
+  t.equal(wrapped.body.data, null);
+  t.match(wrapped.body.wrap_info, { ttl: 90, creation_path: 'sys/wrapping/wrap' });
+  const out = await tr.call('POST', 'sys/wrapping/unwrap', { token: wrapped.body.wrap_info.token });
+  t.equal(out.status, 200);
+  t.same(out.body.data, { foo: 'bar', zip: 'zap' }, 'unwrapping gives back exactly what was wrapped');
+});
+
+t.test('sys/wrapping/rewrap: a new token with the same answer, TTL and path; the old one stops working', async (t) => {
+  const tr = await testRuntime(t);
+  const plain = (await tr.call('POST', 'auth/token/create', { body: { policies: ['default'] } })).body.auth.client_token;
+  const wrap = async () => (await tr.call('POST', 'sys/wrapping/wrap', { headers: { 'x-vault-wrap-ttl': '10m' }, body: { pass: 'word' } })).body.wrap_info;
+
+  const first = await wrap();
+  t.equal((await tr.call('POST', 'sys/wrapping/rewrap', { token: plain, body: { token: first.token } })).status, 403,
+    'the default policy may not rewrap (Vault\'s neither)');
+  const self = await tr.call('POST', 'sys/wrapping/rewrap', { token: first.token, headers: { 'x-vault-wrap-ttl': '1m' } });
+  t.equal(self.status, 200, 'a wrapping token may rewrap itself');
+  const next = self.body.wrap_info;
+  t.not(next.token, first.token);
+  t.match(next, { ttl: 600, creation_path: 'sys/wrapping/wrap' }, 'the original TTL and path, whatever wrap TTL the request sent');
+  t.equal((await tr.call('POST', 'sys/wrapping/lookup', { token: null, body: { token: first.token } })).status, 400, 'the old token is spent');
+  t.equal((await tr.call('POST', 'sys/wrapping/unwrap', { body: { token: first.token } })).status, 400, 'and unwraps nothing');
+
+  const byBody = await tr.call('POST', 'sys/wrapping/rewrap', { body: { token: next.token } });
+  t.equal(byBody.status, 200, 'a token allowed on the path rewraps one it was handed');
+  const out = await tr.call('POST', 'sys/wrapping/unwrap', { token: byBody.body.wrap_info.token });
+  t.same(out.body.data, { pass: 'word' }, 'the answer survives two rewraps');
+
+  const raced = await wrap();
+  const both = await Promise.all([1, 2].map(() => tr.call('POST', 'sys/wrapping/rewrap', { body: { token: raced.token } })));
+  t.same(both.map((r) => r.status).sort(), [200, 400], 'of two racing rewraps one wins');
+  const winner = both.find((r) => r.status === 200)!.body.wrap_info.token;
+  t.same((await tr.call('POST', 'sys/wrapping/unwrap', { token: winner })).body.data, { pass: 'word' }, 'and holds the answer');
+});

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { StoredToken } from '../../auth/token-store.js';
 import type { ResponseWrapper } from '../../auth/wrapping.js';
 import { badRequest } from '../../errors.js';
 
@@ -6,23 +7,47 @@ const tokenBody = { anyOf: [{ type: 'null' }, { type: 'object', additionalProper
 const lookupBody = { type: 'object', additionalProperties: false, required: ['token'], properties: { token: { type: 'string', minLength: 1 } } } as const;
 
 /**
- * `sys/wrapping/unwrap`: with the wrapping token as X-Vault-Token (its one use), or with any token
- * allowed to unwrap and the wrapping token in the body. `sys/wrapping/lookup` needs no token, as in
- * Vault: it tells where a wrapping token came from without spending it.
+ * `sys/wrapping/unwrap` and `rewrap`: with the wrapping token as X-Vault-Token (its one use), or
+ * with any token allowed on the path and the wrapping token in the body. `sys/wrapping/lookup`
+ * needs no token, as in Vault: it tells where a wrapping token came from without spending it.
+ * `sys/wrapping/wrap` keeps the caller's own data under a wrapping token (the CLI sends a 5 m
+ * wrap TTL for it by default).
  */
 export function sysWrappingRoutes(wrapper: ResponseWrapper) {
   return async (app: FastifyInstance) => {
+    const wrappingTokenOf = async (req: FastifyRequest): Promise<StoredToken> => {
+      const presented = (req.body as { token?: string } | null)?.token;
+      if (presented) return wrapper.wrappingToken(presented);
+      if (!wrapper.isWrappingToken(req.identity!.policies)) throw badRequest('send the wrapping token as the request token or as "token" in the body');
+      return wrapper.requestWrappingToken(req.identity!.tokenId);
+    };
     app.route({
       method: ['POST', 'PUT'],
       url: '/v1/sys/wrapping/unwrap',
       schema: { body: tokenBody },
       handler: async (req, reply) => {
-        const presented = (req.body as { token?: string } | null)?.token;
-        let tokenId: string;
-        if (presented) tokenId = (await wrapper.wrappingToken(presented)).record.id;
-        else if (wrapper.isWrappingToken(req.identity!.policies)) tokenId = req.identity!.tokenId;
-        else throw badRequest('send the wrapping token as the request token or as "token" in the body');
-        return reply.type('application/json').send(await wrapper.unwrap(tokenId));
+        const { record } = await wrappingTokenOf(req);
+        return reply.type('application/json').send(await wrapper.unwrap(record.id));
+      },
+    });
+    app.route({
+      method: ['POST', 'PUT'],
+      url: '/v1/sys/wrapping/rewrap',
+      schema: { body: tokenBody },
+      handler: async (req, reply) => {
+        const info = await wrapper.rewrap(await wrappingTokenOf(req));
+        // The answer is a wrapping token already; an X-Vault-Wrap-TTL on the request must not wrap it again.
+        req.wrapTtl = 0;
+        return reply.answer({ wrapInfo: info });
+      },
+    });
+    app.route({
+      method: ['POST', 'PUT'],
+      url: '/v1/sys/wrapping/wrap',
+      schema: { body: { anyOf: [{ type: 'null' }, { type: 'object' }] } },
+      handler: async (req, reply) => {
+        if (!req.wrapTtl) throw badRequest('sys/wrapping/wrap needs a wrap TTL: send X-Vault-Wrap-TTL (the CLI\'s -wrap-ttl)');
+        return reply.answer({ data: req.body ?? {} });
       },
     });
     app.route({
