@@ -11,6 +11,10 @@
 #     --role-id-file /run/approle/role-id --secret-id-file /run/approle/secret-id \
 #     --secret database/creds/app=/run/secrets/db.env
 #
+# With --secret-id-wrapped the secret-ID file holds a response-wrapping token instead (an
+# orchestrator ran `vault write -wrap-ttl=… -f auth/approle/role/app/secret-id`), as with
+# `lessor agent --secret-id-wrapped`: its creation path is checked, then it is unwrapped once.
+#
 # Secrets never appear on a command line (where `ps` would show them): request bodies go
 # through stdin and the token through a 0600 header file.
 set -eu
@@ -25,7 +29,7 @@ die() {
 usage() {
   cat <<'EOF'
 usage: lessor-fetch.sh --secret <path>=<file>
-         (--role-id-file F --secret-id-file F | --jwt-file F --jwt-role R)
+         (--role-id-file F --secret-id-file F [--secret-id-wrapped] | --jwt-file F --jwt-role R)
          [--address URL] [--timeout SECONDS]
 address defaults to LESSOR_ADDR, then VAULT_ADDR.
 EOF
@@ -34,6 +38,7 @@ EOF
 ADDRESS=${LESSOR_ADDR:-${VAULT_ADDR:-}}
 ROLE_ID_FILE=
 SECRET_ID_FILE=
+SECRET_ID_WRAPPED=
 JWT_FILE=
 JWT_ROLE=
 SECRET=
@@ -43,6 +48,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --*=*) flag=${1%%=*}; value=${1#*=}; shift; set -- "$flag" "$value" "$@"; continue ;;
     -h | --help) usage; exit 0 ;;
+    --secret-id-wrapped) SECRET_ID_WRAPPED=1; shift; continue ;;
   esac
   [ $# -ge 2 ] || die "$1 needs a value"
   case $1 in
@@ -88,6 +94,9 @@ elif [ -n "$JWT_FILE$JWT_ROLE" ]; then
 else
   die "no credentials: pass --role-id-file/--secret-id-file or --jwt-file/--jwt-role"
 fi
+if [ -n "$SECRET_ID_WRAPPED" ] && [ -z "$SECRET_ID_FILE" ]; then
+  die "--secret-id-wrapped needs --secret-id-file"
+fi
 
 umask 077
 WORK=$(mktemp -d) || die "cannot create a temporary directory"
@@ -122,9 +131,27 @@ api() {
   jq -e 'type == "object"' "$WORK/body" >/dev/null 2>&1 || die "$method $path: answer is not a JSON object"
 }
 
+# A wrapped secret ID: look the wrapping token up first (that spends nothing) and refuse one that
+# a secret-id request did not create; then unwrap it, its one use. The unwrapped answer stays in
+# the 0600 work directory, and jq reads the secret ID from there.
+SECRET_ID_SOURCE=$SECRET_ID_FILE
+if [ -n "$SECRET_ID_WRAPPED" ]; then
+  WRAPPING_TOKEN=$(tr -d ' \t\r\n' <"$SECRET_ID_FILE")
+  [ -n "$WRAPPING_TOKEN" ] || die "--secret-id-file $SECRET_ID_FILE is empty"
+  jq -n --rawfile w "$SECRET_ID_FILE" '{token: ($w | gsub("^\\s+|\\s+$"; ""))}' | api PUT sys/wrapping/lookup
+  CREATED=$(jq -r '.data.creation_path // "" | strings' "$WORK/body")
+  if ! printf '%s\n' "$CREATED" | grep -Eq '^auth/[^/]+/role/[^/]+/secret-id$'; then
+    die "--secret-id-file: the wrapping token was created by \"$CREATED\", not by a secret-id request; refusing to unwrap it"
+  fi
+  api PUT sys/wrapping/unwrap "$WRAPPING_TOKEN" </dev/null
+  jq -e '.data.secret_id | strings | length > 0' "$WORK/body" >/dev/null 2>&1 || die "--secret-id-file: the unwrapped answer holds no secret_id"
+  jq -j '.data.secret_id' "$WORK/body" >"$WORK/secret-id"
+  SECRET_ID_SOURCE=$WORK/secret-id
+fi
+
 # Log in. jq reads the credential files itself, so they never pass through argv.
 if [ -n "$ROLE_ID_FILE" ]; then
-  jq -n --rawfile r "$ROLE_ID_FILE" --rawfile s "$SECRET_ID_FILE" \
+  jq -n --rawfile r "$ROLE_ID_FILE" --rawfile s "$SECRET_ID_SOURCE" \
     '{role_id: ($r | gsub("^\\s+|\\s+$"; "")), secret_id: ($s | gsub("^\\s+|\\s+$"; ""))}' |
     api PUT auth/approle/login
 else

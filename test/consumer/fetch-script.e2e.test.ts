@@ -42,6 +42,40 @@ t.test('fetch script: end to end, then a bad secret ID', async (t) => {
   await t.rejects(stat(join(dir, 'other.env')), 'nothing written');
 });
 
+t.test('fetch script --secret-id-wrapped: unwraps a wrapped secret ID once, refuses a token wrapped elsewhere', async (t) => {
+  const env = await e2e(t, { defaultTtl: 60, maxTtl: 600 });
+  const dir = await mkdtemp(join(tmpdir(), 'lessor-fetch-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const { roleId } = await env.approle();
+  const wrapped = await env.tr.call('PUT', `auth/approle/role/${env.role}/secret-id`, { headers: { 'x-vault-wrap-ttl': '60s' } });
+  t.equal(wrapped.status, 200);
+  const wrappingToken: string = wrapped.body.wrap_info.token;
+  await writeFile(join(dir, 'role-id'), `${roleId}\n`);
+  await writeFile(join(dir, 'secret-id'), `${wrappingToken}\n`);
+  const file = join(dir, 'db.env');
+  const args = ['--address', env.address, '--role-id-file', join(dir, 'role-id'), '--secret-id-file', join(dir, 'secret-id'),
+    '--secret-id-wrapped', '--secret', `database/creds/${env.role}=${file}`];
+
+  const ok = fetchScript(t, args);
+  t.equal((await ok.exited).code, 0, ok.stderr());
+  const creds = parseEnvFile(await readFile(file, 'utf8'));
+  t.equal(await env.query(creds.USERNAME, creds.PASSWORD), 3, 'logged in with the unwrapped secret ID');
+  t.notOk(ok.stdout().includes(wrappingToken), 'the wrapping token is not printed');
+  t.equal((await env.tr.call('POST', 'sys/wrapping/lookup', { token: null, body: { token: wrappingToken } })).status, 400, 'the wrapping token is spent');
+
+  const again = fetchScript(t, [...args.slice(0, -1), `database/creds/${env.role}=${join(dir, 'again.env')}`]);
+  t.equal((await again.exited).code, 1, 'a spent wrapping token does not log in twice');
+  t.match(again.stderr(), /^lessor-fetch: PUT sys\/wrapping\/lookup: HTTP 400: wrapping token is not valid/);
+
+  const other = await env.tr.call('POST', 'auth/token/create', { headers: { 'x-vault-wrap-ttl': '60s' }, body: { policies: ['default'] } });
+  await writeFile(join(dir, 'secret-id'), other.body.wrap_info.token);
+  const refused = fetchScript(t, [...args.slice(0, -1), `database/creds/${env.role}=${join(dir, 'other.env')}`]);
+  t.equal((await refused.exited).code, 1);
+  t.match(refused.stderr(), /created by "auth\/token\/create", not by a secret-id request/);
+  t.equal((await env.tr.call('POST', 'sys/wrapping/lookup', { token: null, body: { token: other.body.wrap_info.token } })).status, 200, 'and left it unspent');
+  await t.rejects(stat(join(dir, 'other.env')), 'nothing written');
+});
+
 t.test('fetch script: unreachable, not JSON, bad usage', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'lessor-fetch-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
