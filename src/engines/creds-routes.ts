@@ -100,6 +100,20 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
     },
   });
 
+  // Vault's reset: the config's connections are closed and opened again from the stored config.
+  // On this replica at once; the version bump makes every other replica do the same on its next
+  // use of the config. Requests already running finish on the old connections.
+  app.route({
+    method: ['POST', 'PUT'], url: `/v1/${mount}/reset/:name`, schema: { params: nameParams },
+    handler: async (req, reply) => {
+      const { name } = req.params as { name: string };
+      if (!(await repo.bumpConfigVersion(mount, name))) throw notFound(`no config named "${name}" on ${mount}/`);
+      await engines.forget(mount, name);
+      req.log.info({ mount, config: name }, 'connection reset');
+      return reply.code(204).send();
+    },
+  });
+
   app.route({
     method: ['POST', 'PUT'], url: `/v1/${mount}/reconcile/:name`,
     schema: { params: nameParams, body: { type: 'object', additionalProperties: false, properties: { dry_run: { type: 'boolean' } } } },

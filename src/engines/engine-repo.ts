@@ -159,6 +159,17 @@ export class EngineRepo {
     await this.changed();
   }
 
+  /**
+   * A new version of an unchanged config, so every replica re-initialises its instance from the
+   * stored config (Vault's `reset`). False when there is no such config.
+   */
+  async bumpConfigVersion(mount: string, name: string): Promise<boolean> {
+    const { rowCount } = await this.sql.query(
+      'UPDATE engine_configs SET version = version + 1, updated_at = now() WHERE mount = $1 AND name = $2', [mount, name]);
+    if (rowCount === 1) await this.changed();
+    return rowCount === 1;
+  }
+
   async deleteConfig(mount: string, name: string): Promise<void> {
     await this.sql.query('DELETE FROM engine_configs WHERE mount = $1 AND name = $2', [mount, name]);
     await this.changed();

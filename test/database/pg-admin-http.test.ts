@@ -5,6 +5,7 @@ import t from 'tap';
 import postgres from '../../plugins/postgres/index.js';
 import { applyRotation, beginRotation, STATIC_KIND, type StaticRoleDoc } from '../../plugins/sdk/static-rotation.js';
 import { pgHttp } from './http-setup.js';
+import { waitUntil } from '../helpers/proc.js';
 
 t.test('the reconciler finds a user made behind lessor\'s back and removes it only when told', async (t) => {
   const { tr, fx, creds } = await pgHttp(t);
@@ -35,6 +36,25 @@ t.test('rotate-root: the old admin password stops working and creds are still is
   t.ok(await fx.canSelect(c.data.username, c.data.password), 'creds still issued');
   t.equal((await tr.call('PUT', 'sys/leases/revoke', { body: { lease_id: c.lease_id } })).status, 204, 'and revoked with the new password');
   t.notOk(await fx.roleExists(c.data.username));
+});
+
+t.test('reset: lessor\'s connections to the database are closed and new ones opened from the stored config', async (t) => {
+  const { tr, fx, creds } = await pgHttp(t);
+  const backends = async () => (await fx.su<{ pid: number }>(
+    "SELECT pid FROM pg_stat_activity WHERE usename = $1 AND application_name = 'lessor'", [fx.admin])).rows.map((r) => r.pid);
+  await creds('reader');
+  const before = await backends();
+  t.ok(before.length > 0, `lessor holds ${before.length} connection(s)`);
+  t.equal((await tr.call('POST', 'database/reset/pg')).status, 204);
+  // A backend leaves pg_stat_activity when its process exits, a moment after the client hung up.
+  await waitUntil('the old connections closed', 5000, async () => (await backends()).every((pid) => !before.includes(pid)));
+  const c = await creds('reader');
+  t.ok(await fx.canSelect(c.data.username, c.data.password), 'creds are issued after the reset');
+  const after = await backends();
+  t.ok(after.length > 0 && after.every((pid) => !before.includes(pid)), 'on new connections');
+  const missing = await tr.call('POST', 'database/reset/nope');
+  t.equal(missing.status, 404, 'an unknown config');
+  t.match(missing.body.errors.join(' '), /no config named "nope"/);
 });
 
 t.test('static roles: takeover, static-creds, rotate-role, scheduled rotation', async (t) => {
