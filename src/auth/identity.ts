@@ -11,6 +11,7 @@ import { MemoryWrapStore, RedisWrapStore } from './wrap-store.js';
 import { ResponseWrapper } from './wrapping.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { authTokenRoutes } from '../http/routes/auth-token.js';
+import { TokenRoleStore } from './token-roles.js';
 import { sysPolicyRoutes } from '../http/routes/sys-policies.js';
 import { TokenAccessControl } from './access-control.js';
 import { PolicyStore } from './policy-store.js';
@@ -141,7 +142,7 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     modules: [
       ...(audit ? [auditHooks(audit, hasher)] : []),
       hooks,
-      sysAuditHashRoutes(hasher), sysWrappingRoutes(wrapper), authTokenRoutes(tokens, access), sysPolicyRoutes(policies, tokens), authAppRoleRoutes(approle, now),
+      sysAuditHashRoutes(hasher), sysWrappingRoutes(wrapper), authTokenRoutes(tokens, access, new TokenRoleStore(sql)), sysPolicyRoutes(policies, tokens), authAppRoleRoutes(approle, now),
       authJwtRoutes(new JwtSettingsRepo(sql), new JwtVerifier(), tokens),
       authUserpassRoutes(new UserpassService(sql, tokens, redis ? new RedisLoginLimiter(redis, keys) : new MemoryLoginLimiter(), log), tokens),
     ],

@@ -54,7 +54,8 @@ export function cidrList(v: unknown, field: string): string[] {
   }
 }
 
-const seconds = (v: unknown, field: string) => {
+/** A duration field of a request body, or a 400 naming the field. */
+export const seconds = (v: unknown, field: string) => {
   try {
     return parseDuration(v, field);
   } catch (err) {

@@ -30,6 +30,8 @@ export interface TokenRecord {
   /** Periodic token: every renewal grants this many seconds, with no max TTL but explicitMaxTtl. Absent on older records. */
   period?: number;
   boundCidrs: string[];
+  /** The token role it was created through (auth/token/create/:role). */
+  role?: string;
 }
 
 export interface StoredToken {

@@ -45,5 +45,6 @@ export function lookupData(stored: StoredToken, now: number, id: string) {
   };
   if (r.boundCidrs.length) data.bound_cidrs = r.boundCidrs;
   if (r.period) data.period = r.period;
+  if (r.role) data.role = r.role;
   return data;
 }

@@ -32,6 +32,8 @@ export interface IssueRequest {
   path: string;
   /** A chosen token value (root bootstrap); otherwise a new random one. */
   token?: string;
+  /** The token role it is created through. */
+  role?: string;
 }
 
 export interface Issued {
@@ -98,6 +100,7 @@ export class TokenService {
       numUses: req.numUses ?? 0,
       boundCidrs: req.boundCidrs ?? [],
       ...(period ? { period } : {}),
+      ...(req.role ? { role: req.role } : {}),
     };
     if (!(await this.store.create(record, expireTime, now))) throw permissionDenied('parent token is no longer valid');
     // Debug: every login issues one, and the audit log records the request that did.

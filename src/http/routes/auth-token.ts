@@ -10,6 +10,8 @@ import { authBlock, lookupData } from '../../auth/token-views.js';
 import type { StoredToken } from '../../auth/token-store.js';
 import { tokenFrom } from '../hooks.js';
 import { dropNullFields } from './drop-nulls.js';
+import { rolePolicies, type TokenRoleStore } from '../../auth/token-roles.js';
+import { roleParams, tokenRoleRoutes } from './auth-token-roles.js';
 
 /** Vault's auth/token/* paths. */
 const createBody = {
@@ -53,7 +55,7 @@ const emptyBody = { anyOf: [{ type: 'null' }, { type: 'object', additionalProper
 const renewSelfBody = { type: 'object', additionalProperties: false, properties: { increment: durationSchema } } as const;
 const renewBody = { type: 'object', additionalProperties: false, required: ['token'], properties: { token: { type: 'string' }, increment: durationSchema } } as const;
 
-export function authTokenRoutes(tokens: TokenService, access: AccessControl) {
+export function authTokenRoutes(tokens: TokenService, access: AccessControl, roles: TokenRoleStore) {
   const self = async (req: FastifyRequest): Promise<StoredToken> => {
     const stored = req.identity && (await tokens.lookup(req.identity.tokenId, { current: true }));
     if (!stored) throw permissionDenied();
@@ -76,45 +78,67 @@ export function authTokenRoutes(tokens: TokenService, access: AccessControl) {
       const b = (req.body ?? {}) as CreateBody;
       const identity = req.identity!;
       const parent = await self(req);
-      const orphan = orphanPath || b.no_parent === true;
-      if (orphan && !identity.isRoot && !orphanPath) throw permissionDenied('root or sudo privileges required to create orphan token');
+      const roleName = (req.params as { role_name?: string } | undefined)?.role_name;
+      const role = roleName === undefined ? undefined : await roles.find(roleName);
+      if (roleName !== undefined && !role) throw badRequest(`unknown role ${roleName}`);
+      // Through a role, the role says orphan or not; otherwise an orphan is root's or sudo's to make.
+      const orphan = role ? role.orphan : orphanPath || b.no_parent === true;
+      if (!role && orphan && !identity.isRoot && !orphanPath) throw permissionDenied('root or sudo privileges required to create orphan token');
       if (b.id !== undefined && !identity.isRoot) throw permissionDenied('root or sudo privileges required to specify token id');
-      const period = b.period === undefined ? 0 : parseDuration(b.period, 'period');
-      // Vault's rule: a token that can outlive every max TTL is an admin's to hand out.
-      if (period > 0 && !(await access.authorize(identity, req.policyPath, ['sudo']))) {
+      const asked = b.period === undefined ? 0 : parseDuration(b.period, 'period');
+      // Vault's rule: a token that can outlive every max TTL is an admin's to hand out (or a role's).
+      if (asked > 0 && !role?.tokenPeriod && !(await access.authorize(identity, req.policyPath, ['sudo']))) {
         throw permissionDenied('root or sudo privileges required to create periodic token');
       }
-      let policies = b.policies !== undefined ? commaList(b.policies) : parent.record.policies.filter((p) => b.no_default_policy !== true || p !== 'default');
-      policies = policies.map((p) => p.trim().toLowerCase()).filter(Boolean);
-      if (!identity.isRoot) {
-        const extra = policies.filter((p) => p !== 'default' && !parent.record.policies.includes(p));
-        if (extra.length) throw permissionDenied(`child policies must be subset of parent's policies: ${extra.join(', ')}`);
+      const period = role?.tokenPeriod || asked;
+      const requested = b.policies !== undefined ? commaList(b.policies).map((p) => p.trim().toLowerCase()).filter(Boolean) : undefined;
+      let policies: string[];
+      if (role) {
+        policies = rolePolicies(role, requested, parent.record.policies, identity.isRoot, b.no_default_policy === true);
+      } else {
+        policies = requested ?? parent.record.policies.filter((p) => b.no_default_policy !== true || p !== 'default');
+        if (!identity.isRoot) {
+          const extra = policies.filter((p) => p !== 'default' && !parent.record.policies.includes(p));
+          if (extra.length) throw permissionDenied(`child policies must be subset of parent's policies: ${extra.join(', ')}`);
+        }
+        if (!b.no_default_policy && !policies.includes('root')) policies.push('default');
       }
-      if (!b.no_default_policy && !policies.includes('root')) policies.push('default');
       let boundCidrs: string[] | undefined;
       try {
-        boundCidrs = b.bound_cidrs !== undefined ? parseCidrs(commaList(b.bound_cidrs)) : undefined;
+        boundCidrs = role?.tokenBoundCidrs.length ? role.tokenBoundCidrs : b.bound_cidrs !== undefined ? parseCidrs(commaList(b.bound_cidrs)) : undefined;
       } catch (err) {
         throw badRequest((err as Error).message);
       }
+      const maxTtls = [b.explicit_max_ttl === undefined ? 0 : parseDuration(b.explicit_max_ttl, 'explicit_max_ttl'), role?.tokenExplicitMaxTtl ?? 0].filter((x) => x > 0);
+      const uses = b.num_uses ?? 0;
       const issued = await tokens.issue({
         parent: orphan ? undefined : parent,
         policies,
         meta: b.meta,
         ttl: b.ttl === undefined ? undefined : parseDuration(b.ttl, 'ttl'),
-        explicitMaxTtl: b.explicit_max_ttl === undefined ? undefined : parseDuration(b.explicit_max_ttl, 'explicit_max_ttl'),
+        explicitMaxTtl: maxTtls.length ? Math.min(...maxTtls) : undefined,
         period,
-        renewable: b.renewable,
-        numUses: b.num_uses,
+        renewable: role && !role.renewable ? false : b.renewable,
+        // A role's use limit is a ceiling: a request may ask for fewer uses, never for more.
+        numUses: role?.tokenNumUses && (uses === 0 || uses > role.tokenNumUses) ? role.tokenNumUses : uses,
         boundCidrs,
         displayName: b.display_name ? `token-${b.display_name}` : 'token',
         entityName: identity.entityName,
-        path: orphanPath ? 'auth/token/create-orphan' : 'auth/token/create',
+        path: role ? `auth/token/create/${roleName}${role.pathSuffix ? `/${role.pathSuffix}` : ''}` : orphanPath ? 'auth/token/create-orphan' : 'auth/token/create',
         token: b.id,
+        ...(role ? { role: roleName } : {}),
       });
       return reply.answer({ auth: authBlock(issued.token, issued.record, issued.expireTime, tokens.now()), warnings: issued.warnings });
     };
     app.route({ method: ['POST', 'PUT'], url: '/v1/auth/token/create', schema: { body: createBody }, handler: create(false) });
+    app.route({
+      method: ['POST', 'PUT'],
+      url: '/v1/auth/token/create/:role_name',
+      // node-vault's tokenCreateRole sends no body when it has no fields to send.
+      schema: { params: roleParams, body: { anyOf: [{ type: 'null' }, createBody] } },
+      handler: create(false),
+    });
+    tokenRoleRoutes(app, roles);
     app.route({
       method: ['POST', 'PUT'],
       url: '/v1/auth/token/create-orphan',
