@@ -33,6 +33,7 @@ import { AuditHasher } from '../audit/scrub.js';
 import { auditLogger } from '../audit/sink.js';
 import { auditHooks } from '../audit/hooks.js';
 import { sysAuditHashRoutes } from '../http/routes/sys-audit-hash.js';
+import { sysAuditRoutes } from '../http/routes/sys-audit.js';
 
 /**
  * Builds identity (token store, policies, access control, auth routes) for the runtime.
@@ -142,7 +143,12 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     modules: [
       ...(audit ? [auditHooks(audit, hasher)] : []),
       hooks,
-      sysAuditHashRoutes(hasher), sysWrappingRoutes(wrapper), authTokenRoutes(tokens, access, new TokenRoleStore(sql)), sysPolicyRoutes(policies, tokens), authAppRoleRoutes(approle, now),
+      sysAuditHashRoutes(hasher),
+      sysAuditRoutes([
+        ...(config.auditFile ? [{ path: 'file', filePath: config.auditFile }] : []),
+        ...(config.auditStdout ? [{ path: 'stdout', filePath: 'stdout' }] : []),
+      ]),
+      sysWrappingRoutes(wrapper), authTokenRoutes(tokens, access, new TokenRoleStore(sql)), sysPolicyRoutes(policies, tokens), authAppRoleRoutes(approle, now),
       authJwtRoutes(new JwtSettingsRepo(sql), new JwtVerifier(), tokens),
       authUserpassRoutes(new UserpassService(sql, tokens, redis ? new RedisLoginLimiter(redis, keys) : new MemoryLoginLimiter(), log), tokens),
     ],

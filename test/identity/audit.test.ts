@@ -2,6 +2,7 @@ import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import vault from 'node-vault';
 import { testRuntime } from '../helpers/test-runtime.js';
 
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -71,4 +72,30 @@ t.test('a failing audit sink makes requests fail, and nothing is handed out', as
   rmSync(file, { recursive: true });
   t.equal((await tr.call('GET', 'auth/token/lookup-self')).status, 200, 'recovers when the sink works again');
   t.equal((await tr.call('GET', 'auth/approle/role/r')).status, 404, 'the write whose audit failed was refused before it ran');
+});
+
+t.test('sys/audit lists the configured sinks (vault audit list); enabling or disabling one over the API is refused', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lessor-audit-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'audit.log');
+  const tr = await testRuntime(t, { env: { LESSOR_AUDIT_FILE: file } });
+  const list = await tr.call('GET', 'sys/audit');
+  t.equal(list.status, 200);
+  t.same(list.body.data, { 'file/': { type: 'file', description: '', local: false, path: 'file/', options: { file_path: file } } });
+  const client = vault({ endpoint: await tr.listen(), token: tr.rootToken });
+  t.match((await client.audits()).data, { 'file/': { type: 'file' } }, 'node-vault audits()');
+
+  const plain = (await tr.call('POST', 'auth/token/create', { body: { policies: ['default'] } })).body.auth.client_token;
+  t.equal((await tr.call('GET', 'sys/audit', { token: plain })).status, 403, 'listing takes sudo, as in Vault');
+  for (const method of ['PUT', 'DELETE'] as const) {
+    const r = await tr.call(method, 'sys/audit/file', { body: method === 'PUT' ? { type: 'file', options: { file_path: '/tmp/x' } } : undefined });
+    t.equal(r.status, 400, `${method} sys/audit/file`);
+    t.match(r.body.errors.join(' '), /LESSOR_AUDIT_FILE/);
+  }
+  t.same((await tr.call('GET', 'sys/audit')).body.data['file/'].options, { file_path: file }, 'nothing changed');
+  const logged = lines(file).filter((e) => e.request?.path === 'sys/audit/file');
+  t.ok(logged.length >= 2, 'the refused attempts are themselves in the audit log');
+
+  const none = await testRuntime(t);
+  t.same((await none.call('GET', 'sys/audit')).body.data, {}, 'no sinks configured: an empty map');
 });
