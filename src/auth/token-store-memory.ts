@@ -3,7 +3,7 @@ import type { StoredToken, TokenRecord, TokenStore, UseResult } from './token-st
 /** `lessor dev`'s token store: the same contract as Redis, in this process only. */
 export class MemoryTokenStore implements TokenStore {
   private tokens = new Map<string, StoredToken>();
-  private accessors = new Map<string, string>();
+  private byAccessor = new Map<string, string>();
   private kids = new Map<string, Set<string>>();
 
   private live(id: string, now: number): StoredToken | undefined {
@@ -20,7 +20,7 @@ export class MemoryTokenStore implements TokenStore {
       set.add(record.id);
     }
     this.tokens.set(record.id, { record: structuredClone(record), expireTime, usesLeft: record.numUses });
-    this.accessors.set(record.accessor, record.id);
+    this.byAccessor.set(record.accessor, record.id);
     return true;
   }
 
@@ -30,7 +30,11 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async idByAccessor(accessor: string): Promise<string | undefined> {
-    return this.accessors.get(accessor);
+    return this.byAccessor.get(accessor);
+  }
+
+  async accessors(): Promise<string[]> {
+    return [...this.byAccessor.keys()];
   }
 
   async use(id: string, now: number): Promise<UseResult> {
@@ -56,7 +60,7 @@ export class MemoryTokenStore implements TokenStore {
     const t = this.tokens.get(id);
     if (!t) return undefined;
     this.tokens.delete(id);
-    this.accessors.delete(t.record.accessor);
+    this.byAccessor.delete(t.record.accessor);
     if (t.record.parent) this.kids.get(t.record.parent)?.delete(id);
     return t.record;
   }

@@ -43,6 +43,29 @@ export class RedisTokenStore implements TokenStore {
     return (await this.run(() => this.redis.get(this.a(accessor)))) ?? undefined;
   }
 
+  /**
+   * SCAN over `token:a:*`, on every master under Redis Cluster: an admin's listing (Vault's
+   * `auth/token/accessors`), so it costs no extra write on the token create path.
+   */
+  async accessors(): Promise<string[]> {
+    const prefix = this.a('');
+    // The install prefix is the operator's: its glob characters must match themselves.
+    const match = prefix.replace(/[*?[\]\\]/g, '\\$&') + '*';
+    const nodes = 'nodes' in this.redis && typeof this.redis.nodes === 'function' ? (this.redis as import('ioredis').Cluster).nodes('master') : [this.redis as import('ioredis').Redis];
+    const out = new Set<string>();
+    await this.run(async () => {
+      for (const node of nodes) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+          for (const k of keys) out.add(k.slice(prefix.length));
+          cursor = next;
+        } while (cursor !== '0');
+      }
+    });
+    return [...out];
+  }
+
   async use(id: string, now: number): Promise<UseResult> {
     const r = await this.run(() => runScript<number[]>(this.redis, 'tokenUse', [this.t(id)], [now]));
     if (r[0] !== 1) return { ok: false };

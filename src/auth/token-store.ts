@@ -49,6 +49,8 @@ export interface TokenStore {
   create(record: TokenRecord, expireTime: number, now: number): Promise<boolean>;
   get(id: string): Promise<StoredToken | undefined>;
   idByAccessor(accessor: string): Promise<string | undefined>;
+  /** Every accessor in the store (an admin's listing, not a hot path). */
+  accessors(): Promise<string[]>;
   /** Atomically takes one use of a limited-use token. */
   use(id: string, now: number): Promise<UseResult>;
   /** Sets a new expiry if the token still exists and has not expired. */

@@ -118,6 +118,11 @@ export class TokenService {
     return t;
   }
 
+  /** Accessors of the tokens in the store; an expired one stays listed until the sweep revokes it. */
+  accessors(): Promise<string[]> {
+    return this.store.accessors();
+  }
+
   async lookupAccessor(accessor: string): Promise<StoredToken | undefined> {
     const id = await this.store.idByAccessor(accessor);
     return id ? this.lookup(id) : undefined;

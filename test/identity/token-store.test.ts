@@ -21,6 +21,7 @@ async function contract(t: Test, store: TokenStore) {
   t.notOk(await store.create(rec('orphaned', 'missing'), now + 60_000, now), 'refused under a missing parent');
   t.same((await store.get('p'))!.record.accessor, 'acc-p');
   t.equal(await store.idByAccessor('acc-c1'), 'c1');
+  t.same((await store.accessors()).sort(), ['acc-c1', 'acc-p'], 'every accessor, and only this store\'s');
   t.same(await store.children('p'), ['c1']);
 
   t.ok(await store.renew('p', now + 120_000, now));
@@ -45,6 +46,7 @@ async function contract(t: Test, store: TokenStore) {
   t.equal(await store.remove('c1'), undefined, 'removal is idempotent');
   t.same(await store.children('p'), []);
   t.equal(await store.idByAccessor('acc-c1'), undefined);
+  t.notOk((await store.accessors()).includes('acc-c1'), 'a removed token is not listed');
   await store.dropChildren('p');
 }
 

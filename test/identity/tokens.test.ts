@@ -157,3 +157,19 @@ t.test('expired tokens are swept with their children, and the revocation hook he
   t.equal(heard.length, 2);
   t.equal(await tr.rt.tokens.sweepExpired(), 0, 'nothing left to sweep');
 });
+
+t.test('auth/token/accessors lists every token\'s accessor for an admin (vault list auth/token/accessors)', async (t) => {
+  for (const devMode of [false, true]) {
+    const tr = await testRuntime(t, { devMode });
+    const made = await Promise.all([1, 2, 3].map(async () => (await tr.call('POST', 'auth/token/create', { body: { policies: ['default'] } })).body.auth));
+    const client = vault({ endpoint: await tr.listen(), token: tr.rootToken });
+    const listed: string[] = (await client.tokenAccessors()).data.keys;
+    for (const m of made) t.ok(listed.includes(m.accessor), `${devMode ? 'dev' : 'server'}: ${m.accessor} listed`);
+    const root = (await tr.call('GET', 'auth/token/lookup-self')).body.data.accessor;
+    t.ok(listed.includes(root), 'the root token too');
+    t.equal(listed.length, 4, 'and nothing else');
+    await tr.call('POST', 'auth/token/revoke-accessor', { body: { accessor: made[0].accessor } });
+    t.notOk((await tr.call('LIST', 'auth/token/accessors')).body.data.keys.includes(made[0].accessor), 'a revoked token drops out');
+    t.equal((await tr.call('LIST', 'auth/token/accessors', { token: made[1].client_token })).status, 403, 'listing takes sudo');
+  }
+});

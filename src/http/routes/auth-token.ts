@@ -10,6 +10,8 @@ import { authBlock, lookupData } from '../../auth/token-views.js';
 import type { StoredToken } from '../../auth/token-store.js';
 import { tokenFrom } from '../hooks.js';
 import { dropNullFields } from './drop-nulls.js';
+import { listAnswer } from '../envelope.js';
+import { LIST_METHOD } from '../request-shape.js';
 import { rolePolicies, type TokenRoleStore } from '../../auth/token-roles.js';
 import { roleParams, tokenRoleRoutes } from './auth-token-roles.js';
 
@@ -139,6 +141,13 @@ export function authTokenRoutes(tokens: TokenService, access: AccessControl, rol
       handler: create(false),
     });
     tokenRoleRoutes(app, roles);
+    // Vault's `vault list auth/token/accessors`: every token's accessor, for an admin to find and revoke tokens.
+    app.route({
+      method: LIST_METHOD as 'GET',
+      url: '/v1/auth/token/accessors',
+      config: { capabilities: ['sudo'] },
+      handler: async (_req, reply) => reply.answer(listAnswer((await tokens.accessors()).sort())),
+    });
     app.route({
       method: ['POST', 'PUT'],
       url: '/v1/auth/token/create-orphan',
