@@ -25,6 +25,12 @@ function operation(method: string): string {
   }
 }
 
+/** Paths whose bodies are the caller's own data, not lessor's shapes: no field is left in clear. */
+const CALLER_DATA_PATHS = new Set(['sys/wrapping/wrap', 'sys/wrapping/unwrap']);
+const pathOf = (req: FastifyRequest) => req.policyPath || req.url.split('?')[0].replace(/^\/v1\//, '');
+const scrubberFor = (req: FastifyRequest, h: AuditHasher) =>
+  CALLER_DATA_PATHS.has(pathOf(req)) ? (v: unknown) => h.scrubAll(v) : (v: unknown) => h.scrub(v);
+
 function requestEntry(req: FastifyRequest, h: AuditHasher) {
   const token = tokenFrom(req);
   const identity: RequestIdentity | undefined = req.identity;
@@ -43,9 +49,9 @@ function requestEntry(req: FastifyRequest, h: AuditHasher) {
     request: {
       id: String(req.id),
       operation: operation(req.method),
-      path: req.policyPath || req.url.split('?')[0].replace(/^\/v1\//, ''),
+      path: pathOf(req),
       remote_address: req.ip,
-      data: req.body === undefined || req.body === null ? null : h.scrub(req.body),
+      data: req.body === undefined || req.body === null ? null : scrubberFor(req, h)(req.body),
     },
   };
 }
@@ -56,7 +62,8 @@ function writeRequest(log: Logger, req: FastifyRequest, h: AuditHasher) {
   written.add(req);
 }
 
-function responseBody(reply: FastifyReply, payload: unknown, h: AuditHasher): Record<string, unknown> {
+function responseBody(req: FastifyRequest, reply: FastifyReply, payload: unknown, h: AuditHasher): Record<string, unknown> {
+  const scrub = scrubberFor(req, h);
   const out: Record<string, unknown> = { status: reply.statusCode };
   const type = String(reply.getHeader('content-type') ?? '');
   if (typeof payload !== 'string' || !type.startsWith('application/json') || payload === '') return out;
@@ -74,11 +81,12 @@ function responseBody(reply: FastifyReply, payload: unknown, h: AuditHasher): Re
       lease_id: body.lease_id,
       lease_duration: body.lease_duration,
       renewable: body.renewable,
-      data: h.scrub(body.data),
+      data: scrub(body.data),
+      // Only `data` can hold what sys/wrapping/wrap kept; an unwrapped token keeps its accessor in clear.
       auth: h.scrub(body.auth),
     };
   }
-  return { ...out, data: h.scrub(body) };
+  return { ...out, data: scrub(body) };
 }
 
 export function auditHooks(log: Logger, h: AuditHasher) {
@@ -89,7 +97,7 @@ export function auditHooks(log: Logger, h: AuditHasher) {
     app.addHook('onSend', async (req, reply, payload) => {
       try {
         writeRequest(log, req, h); // requests refused before the handler (403, 400) still get their line
-        log.info({ type: 'response', ...requestEntry(req, h), response: responseBody(reply, payload, h) });
+        log.info({ type: 'response', ...requestEntry(req, h), response: responseBody(req, reply, payload, h) });
         return payload;
       } catch (err) {
         req.log.error({ err }, 'audit log write failed; answer withheld');

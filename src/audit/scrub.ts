@@ -43,4 +43,15 @@ export class AuditHasher {
     }
     return value;
   }
+
+  /**
+   * Every string HMAC'd, CLEAR_FIELDS included: for data the caller chose (what sys/wrapping/wrap
+   * keeps and unwrap hands back), where a field named `keys` or `policies` may hold a secret.
+   */
+  scrubAll(value: unknown): unknown {
+    if (typeof value === 'string') return value === '' ? value : this.hash(value);
+    if (Array.isArray(value)) return value.map((v) => this.scrubAll(v));
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.scrubAll(v)]));
+    return value;
+  }
 }

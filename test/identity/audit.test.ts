@@ -99,3 +99,23 @@ t.test('sys/audit lists the configured sinks (vault audit list); enabling or dis
   const none = await testRuntime(t);
   t.same((await none.call('GET', 'sys/audit')).body.data, {}, 'no sinks configured: an empty map');
 });
+
+t.test('data wrapped with sys/wrapping/wrap never reaches the audit log in clear, whatever its field names', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lessor-audit-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'audit.log');
+  const tr = await testRuntime(t, { env: { LESSOR_AUDIT_FILE: file } });
+  // `keys` and `policies` are identifiers in lessor's own answers and logged in clear there.
+  const secret = { keys: 'wrapped-secret-one', policies: ['wrapped-secret-two'], nested: { accessor: 'wrapped-secret-three' } };
+  const wrapped = await tr.call('POST', 'sys/wrapping/wrap', { headers: { 'x-vault-wrap-ttl': '60s' }, body: secret });
+  t.equal(wrapped.status, 200);
+  const out = await tr.call('POST', 'sys/wrapping/unwrap', { token: wrapped.body.wrap_info.token });
+  t.same(out.body.data, secret, 'unwrapped intact');
+  const log = readFileSync(file, 'utf8');
+  for (const s of ['wrapped-secret-one', 'wrapped-secret-two', 'wrapped-secret-three']) t.notOk(log.includes(s), `${s} not in the audit log`);
+  const hash = (await tr.call('POST', 'sys/audit-hash', { body: { input: 'wrapped-secret-one' } })).body.data.hash;
+  const wraps = lines(file).filter((e) => e.request?.path === 'sys/wrapping/wrap' && e.type === 'request');
+  t.equal(wraps[0]?.request.data.keys, hash, 'the wrap request, HMACed');
+  const unwraps = lines(file).filter((e) => e.request?.path === 'sys/wrapping/unwrap' && e.type === 'response');
+  t.equal(unwraps[0]?.response.data.keys, hash, 'the unwrap answer, HMACed');
+});
