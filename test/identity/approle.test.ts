@@ -150,3 +150,27 @@ t.test('a role change on one replica applies to the next login on another (roles
   await replica.call('DELETE', 'auth/approle/role/svc');
   t.equal((await login(tr, 'svc-new', secretId)).status, 403, 'a role deleted on one replica is gone on the other');
 });
+
+t.test('custom-secret-id: a secret ID the caller chose logs in, once per role, with the same limits', async (t) => {
+  for (const devMode of [false, true]) {
+    const tr = await testRuntime(t, { devMode });
+    await tr.call('POST', 'auth/approle/role/ci', { body: { token_policies: 'default' } });
+    const roleId = (await tr.call('GET', 'auth/approle/role/ci/role-id')).body.data.role_id;
+    const chosen = 'a-secret-id-the-pipeline-chose';
+    const made = await tr.call('POST', 'auth/approle/role/ci/custom-secret-id', { body: { secret_id: chosen, num_uses: 1, metadata: { job: 'build' } } });
+    t.equal(made.status, 200, JSON.stringify(made.body));
+    t.equal(made.body.data.secret_id, chosen);
+    t.equal(made.body.data.secret_id_num_uses, 1);
+    const look = await tr.call('POST', 'auth/approle/role/ci/secret-id-accessor/lookup', { body: { secret_id_accessor: made.body.data.secret_id_accessor } });
+    t.match(look.body.data, { metadata: { job: 'build' } }, `${devMode ? 'dev' : 'server'}: listed like any other`);
+
+    const again = await tr.call('POST', 'auth/approle/role/ci/custom-secret-id', { body: { secret_id: chosen } });
+    t.equal(again.status, 400, 'the same secret ID twice for one role');
+    t.match(again.body.errors.join(' '), /already registered/);
+    t.equal((await tr.call('POST', 'auth/approle/role/ci/custom-secret-id', { body: {} })).status, 400, 'secret_id is required');
+
+    const login = await tr.call('POST', 'auth/approle/login', { token: null, body: { role_id: roleId, secret_id: chosen } });
+    t.equal(login.status, 200, 'it logs in');
+    t.equal((await tr.call('POST', 'auth/approle/login', { token: null, body: { role_id: roleId, secret_id: chosen } })).status, 403, 'once: num_uses applies');
+  }
+});

@@ -159,11 +159,15 @@ export class AppRoleService {
     await this.changed();
   }
 
-  /** A new secret ID, returned this once. */
-  async newSecretId(name: string, body: { metadata?: unknown; cidr_list?: unknown; ttl?: unknown; num_uses?: number }, now: number) {
+  /**
+   * A new secret ID, returned this once: a random one, or `chosen` (Vault's custom-secret-id),
+   * which must not already be one of the role's.
+   */
+  async newSecretId(name: string, body: { metadata?: unknown; cidr_list?: unknown; ttl?: unknown; num_uses?: number }, now: number, chosen?: string) {
     const role = await this.get(name);
     const n = name.toLowerCase();
-    const secretId = randomBytes(32).toString('base64url');
+    const secretId = chosen ?? randomBytes(32).toString('base64url');
+    if (chosen !== undefined && (await this.secretIds.get(this.hash(n, chosen)))) throw badRequest('that secret ID is already registered for this role');
     const ttl = body.ttl !== undefined ? seconds(body.ttl, 'ttl') : role.secretIdTtl;
     const numUses = body.num_uses ?? role.secretIdNumUses;
     const accessor = randomUUID();

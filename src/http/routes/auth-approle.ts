@@ -43,6 +43,13 @@ const secretIdBody = {
     },
   ],
 } as const;
+const secretIdFields = secretIdBody.anyOf[1];
+/** Vault's custom-secret-id: the same fields, plus the secret ID the caller chose. */
+const customSecretIdBody = {
+  ...secretIdFields,
+  required: ['secret_id'],
+  properties: { ...secretIdFields.properties, secret_id: { type: 'string', minLength: 1, maxLength: 1024 } },
+} as const;
 const loginBody = {
   type: 'object',
   additionalProperties: false,
@@ -106,6 +113,16 @@ export function authAppRoleRoutes(approle: AppRoleService, now: () => number) {
       schema: { params, body: secretIdBody },
       handler: async (req, reply) => {
         const data = await approle.newSecretId((req.params as { role_name: string }).role_name, (req.body ?? {}) as object, now());
+        return reply.answer({ data });
+      },
+    });
+    app.route({
+      method: ['POST', 'PUT'],
+      url: `${base}/role/:role_name/custom-secret-id`,
+      schema: { params, body: customSecretIdBody },
+      handler: async (req, reply) => {
+        const { secret_id: chosen, ...rest } = req.body as { secret_id: string };
+        const data = await approle.newSecretId((req.params as { role_name: string }).role_name, rest, now(), chosen);
         return reply.answer({ data });
       },
     });
