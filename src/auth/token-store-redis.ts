@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import type { RedisClient } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
@@ -51,7 +52,7 @@ export class RedisTokenStore implements TokenStore {
     const prefix = this.a('');
     // The install prefix is the operator's: its glob characters must match themselves.
     const match = prefix.replace(/[*?[\]\\]/g, '\\$&') + '*';
-    const nodes = 'nodes' in this.redis && typeof this.redis.nodes === 'function' ? (this.redis as import('ioredis').Cluster).nodes('master') : [this.redis as import('ioredis').Redis];
+    const nodes = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
     const out = new Set<string>();
     await this.run(async () => {
       for (const node of nodes) {

@@ -15,19 +15,25 @@ const lookupBody = { type: 'object', additionalProperties: false, required: ['to
  */
 export function sysWrappingRoutes(wrapper: ResponseWrapper) {
   return async (app: FastifyInstance) => {
-    const wrappingTokenOf = async (req: FastifyRequest): Promise<StoredToken> => {
-      const presented = (req.body as { token?: string } | null)?.token;
-      if (presented) return wrapper.wrappingToken(presented);
+    const presented = (req: FastifyRequest) => (req.body as { token?: string } | null)?.token;
+    // The request token, when it is a wrapping token: authentication already found it live.
+    const requestTokenId = (req: FastifyRequest): string => {
       if (!wrapper.isWrappingToken(req.identity!.policies)) throw badRequest('send the wrapping token as the request token or as "token" in the body');
-      return wrapper.requestWrappingToken(req.identity!.tokenId);
+      return req.identity!.tokenId;
+    };
+    const wrappingTokenOf = async (req: FastifyRequest): Promise<StoredToken> => {
+      const token = presented(req);
+      return token ? wrapper.wrappingToken(token) : wrapper.requestWrappingToken(requestTokenId(req));
     };
     app.route({
       method: ['POST', 'PUT'],
       url: '/v1/sys/wrapping/unwrap',
       schema: { body: tokenBody },
       handler: async (req, reply) => {
-        const { record } = await wrappingTokenOf(req);
-        return reply.type('application/json').send(await wrapper.unwrap(record.id));
+        // Unwrapping needs only the id: take() tells whether the answer is still there.
+        const token = presented(req);
+        const id = token ? (await wrapper.wrappingToken(token)).record.id : requestTokenId(req);
+        return reply.type('application/json').send(await wrapper.unwrap(id));
       },
     });
     app.route({
