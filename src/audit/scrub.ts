@@ -21,6 +21,8 @@ export const CLEAR_FIELDS = new Set([
   'warnings',
 ]);
 
+const NONE_CLEAR: ReadonlySet<string> = new Set();
+
 export class AuditHasher {
   constructor(private readonly key: Buffer) {}
 
@@ -29,19 +31,8 @@ export class AuditHasher {
   }
 
   /** A copy of value with every string HMAC'd except under CLEAR_FIELDS keys (at any depth). */
-  scrub(value: unknown, clear = false): unknown {
-    if (typeof value === 'string') return clear || value === '' ? value : this.hash(value);
-    if (Array.isArray(value)) return value.map((v) => this.scrub(v, clear));
-    if (value && typeof value === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) {
-        // A clear field keeps only plain strings (or lists of them) clear; nested objects are still scrubbed.
-        const keep = CLEAR_FIELDS.has(k) && (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')));
-        out[k] = this.scrub(v, keep);
-      }
-      return out;
-    }
-    return value;
+  scrub(value: unknown): unknown {
+    return this.walk(value, false, CLEAR_FIELDS);
   }
 
   /**
@@ -49,9 +40,21 @@ export class AuditHasher {
    * keeps and unwrap hands back), where a field named `keys` or `policies` may hold a secret.
    */
   scrubAll(value: unknown): unknown {
-    if (typeof value === 'string') return value === '' ? value : this.hash(value);
-    if (Array.isArray(value)) return value.map((v) => this.scrubAll(v));
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.scrubAll(v)]));
+    return this.walk(value, false, NONE_CLEAR);
+  }
+
+  private walk(value: unknown, clear: boolean, clearFields: ReadonlySet<string>): unknown {
+    if (typeof value === 'string') return clear || value === '' ? value : this.hash(value);
+    if (Array.isArray(value)) return value.map((v) => this.walk(v, clear, clearFields));
+    if (value && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        // A clear field keeps only plain strings (or lists of them) clear; nested objects are still scrubbed.
+        const keep = clearFields.has(k) && (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')));
+        out[k] = this.walk(v, keep, clearFields);
+      }
+      return out;
+    }
     return value;
   }
 }
