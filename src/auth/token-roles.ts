@@ -59,7 +59,8 @@ export const tokenRoleSchema = {
   },
 } as const;
 
-const NAME_RE = /^[\w.-]{1,128}$/;
+/** Role names, checked by the routes' params schema (auth-token-roles.ts). */
+export const TOKEN_ROLE_NAME_PATTERN = '^[\\w.-]{1,128}$';
 const policyList = (v: unknown) => commaList(v).map((p) => p.trim().toLowerCase()).filter(Boolean);
 /** "" is how some clients send "none". */
 const secondsOrNone = (v: unknown, field: string) => (v === '' ? 0 : seconds(v, field));
@@ -106,6 +107,11 @@ export function tokenRoleView(name: string, r: TokenRole) {
   };
 }
 
+/** Vault's rule for a child token: policies its parent does not hold (`default` always allowed). */
+export function beyondParent(policies: string[], parentPolicies: string[]): string[] {
+  return policies.filter((p) => p !== 'default' && !parentPolicies.includes(p));
+}
+
 /**
  * The policies a token created through a role gets, by Vault's rules: with `allowed_policies`
  * the request may ask for any of them (none asked: all of them), whether or not the caller holds
@@ -120,10 +126,8 @@ export function rolePolicies(role: TokenRole, asked: string[] | undefined, paren
     if (outside.length) throw badRequest(`token policies (${outside.join(', ')}) must be a subset of the role's allowed policies (${role.allowedPolicies.join(', ')})`);
   } else {
     policies = asked ?? parentPolicies.filter((p) => p !== 'root' || callerIsRoot);
-    if (!callerIsRoot) {
-      const extra = policies.filter((p) => p !== 'default' && !parentPolicies.includes(p));
-      if (extra.length) throw badRequest(`token policies (${extra.join(', ')}) must be a subset of the parent's policies`);
-    }
+    const extra = callerIsRoot ? [] : beyondParent(policies, parentPolicies);
+    if (extra.length) throw badRequest(`token policies (${extra.join(', ')}) must be a subset of the parent's policies`);
   }
   const refused = policies.filter((p) => role.disallowedPolicies.includes(p) && p !== 'default');
   if (refused.length) throw badRequest(`token policies (${refused.join(', ')}) contain policies the role disallows`);
@@ -138,11 +142,6 @@ const parse = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) a
 export class TokenRoleStore {
   constructor(private readonly sql: SqlStore) {}
 
-  static checkName(name: string): string {
-    if (!NAME_RE.test(name)) throw badRequest('role name must be 1-128 letters, digits, "_", "." or "-"');
-    return name;
-  }
-
   async find(name: string): Promise<TokenRole | undefined> {
     const { rows } = await this.sql.query<{ settings: TokenRole | string }>('SELECT settings FROM token_roles WHERE name = $1', [name]);
     return rows[0] ? { ...DEFAULT_ROLE, ...parse(rows[0].settings) } : undefined;
@@ -155,7 +154,6 @@ export class TokenRoleStore {
   }
 
   async write(name: string, body: Record<string, unknown>): Promise<void> {
-    TokenRoleStore.checkName(name);
     const role = mergeTokenRole(body, await this.find(name));
     await this.sql.query(
       `INSERT INTO token_roles (name, settings) VALUES ($1, $2)

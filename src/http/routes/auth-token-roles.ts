@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { tokenRoleSchema, tokenRoleView, type TokenRoleStore } from '../../auth/token-roles.js';
+import { TOKEN_ROLE_NAME_PATTERN, tokenRoleSchema, tokenRoleView, type TokenRoleStore } from '../../auth/token-roles.js';
 import { listAnswer } from '../envelope.js';
 import { LIST_METHOD } from '../request-shape.js';
 
-export const roleParams = { type: 'object', required: ['role_name'], properties: { role_name: { type: 'string', pattern: '^[\\w.-]{1,128}$' } } } as const;
+export const roleParams = { type: 'object', required: ['role_name'], properties: { role_name: { type: 'string', pattern: TOKEN_ROLE_NAME_PATTERN } } } as const;
 
 /** `auth/token/roles[/:role_name]`: Vault's token roles, written by admins (see auth/token-roles.ts). */
 export function tokenRoleRoutes(app: FastifyInstance, roles: TokenRoleStore): void {

@@ -12,7 +12,7 @@ import { tokenFrom } from '../hooks.js';
 import { dropNullFields } from './drop-nulls.js';
 import { listAnswer } from '../envelope.js';
 import { LIST_METHOD } from '../request-shape.js';
-import { rolePolicies, type TokenRoleStore } from '../../auth/token-roles.js';
+import { beyondParent, rolePolicies, type TokenRoleStore } from '../../auth/token-roles.js';
 import { roleParams, tokenRoleRoutes } from './auth-token-roles.js';
 
 /** Vault's auth/token/* paths. */
@@ -99,10 +99,8 @@ export function authTokenRoutes(tokens: TokenService, access: AccessControl, rol
         policies = rolePolicies(role, requested, parent.record.policies, identity.isRoot, b.no_default_policy === true);
       } else {
         policies = requested ?? parent.record.policies.filter((p) => b.no_default_policy !== true || p !== 'default');
-        if (!identity.isRoot) {
-          const extra = policies.filter((p) => p !== 'default' && !parent.record.policies.includes(p));
-          if (extra.length) throw permissionDenied(`child policies must be subset of parent's policies: ${extra.join(', ')}`);
-        }
+        const extra = identity.isRoot ? [] : beyondParent(policies, parent.record.policies);
+        if (extra.length) throw permissionDenied(`child policies must be subset of parent's policies: ${extra.join(', ')}`);
         if (!b.no_default_policy && !policies.includes('root')) policies.push('default');
       }
       let boundCidrs: string[] | undefined;
