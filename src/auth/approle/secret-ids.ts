@@ -21,7 +21,8 @@ export interface SecretIdRecord {
 }
 
 export interface SecretIdStore {
-  put(hash: string, rec: SecretIdRecord): Promise<void>;
+  /** Registers a secret ID; false (and nothing written) when its hash is already registered. */
+  put(hash: string, rec: SecretIdRecord): Promise<boolean>;
   get(hash: string): Promise<(SecretIdRecord & { usesLeft: number }) | undefined>;
   /** Takes one use; false when gone (missing, expired, used up, other role). */
   consume(hash: string, accessor: string, role: string, now: number): Promise<boolean>;
@@ -42,15 +43,11 @@ export class RedisSecretIdStore implements SecretIdStore {
     return orUnavailable(fn);
   }
 
-  async put(hash: string, rec: SecretIdRecord): Promise<void> {
-    await this.run(async () => {
-      const m = this.redis.multi()
-        .hset(this.s(hash), 'rec', JSON.stringify(rec), 'role', rec.role, 'uses', rec.numUses, 'exp', rec.expireTime)
-        .set(this.a(rec.accessor), hash)
-        .sadd(this.r(rec.role), rec.accessor);
-      if (rec.expireTime > 0) m.pexpireat(this.s(hash), rec.expireTime + GRACE_MS).pexpireat(this.a(rec.accessor), rec.expireTime + GRACE_MS);
-      await m.exec();
-    });
+  async put(hash: string, rec: SecretIdRecord): Promise<boolean> {
+    const gcAt = rec.expireTime > 0 ? rec.expireTime + GRACE_MS : 0;
+    const r = await this.run(() => runScript<number>(this.redis, 'approleSecretPut', [this.s(hash), this.a(rec.accessor), this.r(rec.role)],
+      [JSON.stringify(rec), rec.role, rec.numUses, rec.expireTime, hash, rec.accessor, gcAt]));
+    return r === 1;
   }
 
   async get(hash: string) {
@@ -91,8 +88,10 @@ export class MemorySecretIdStore implements SecretIdStore {
   private byAccessor = new Map<string, string>();
 
   async put(hash: string, rec: SecretIdRecord) {
+    if (this.items.has(hash)) return false;
     this.items.set(hash, { ...structuredClone(rec), usesLeft: rec.numUses });
     this.byAccessor.set(rec.accessor, hash);
+    return true;
   }
   async get(hash: string) {
     const r = this.items.get(hash);

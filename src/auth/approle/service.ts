@@ -167,11 +167,10 @@ export class AppRoleService {
     const role = await this.get(name);
     const n = name.toLowerCase();
     const secretId = chosen ?? randomBytes(32).toString('base64url');
-    if (chosen !== undefined && (await this.secretIds.get(this.hash(n, chosen)))) throw badRequest('that secret ID is already registered for this role');
     const ttl = body.ttl !== undefined ? seconds(body.ttl, 'ttl') : role.secretIdTtl;
     const numUses = body.num_uses ?? role.secretIdNumUses;
     const accessor = randomUUID();
-    await this.secretIds.put(this.hash(n, secretId), {
+    const registered = await this.secretIds.put(this.hash(n, secretId), {
       role: n,
       accessor,
       numUses,
@@ -180,6 +179,8 @@ export class AppRoleService {
       creationTime: now,
       expireTime: ttl > 0 ? now + ttl * 1000 : 0,
     });
+    // Only a chosen value can collide (a random one is 256 bits).
+    if (!registered) throw badRequest('that secret ID is already registered for this role');
     this.log.info({ role: n, secretIdAccessor: accessor }, 'approle secret id issued');
     return { secret_id: secretId, secret_id_accessor: accessor, secret_id_ttl: ttl, secret_id_num_uses: numUses };
   }
