@@ -125,6 +125,7 @@ async function assemble(
   const leases = createLeaseSystem({
     redis, keys, sealer, metrics, log, clock, reaperIntervalMs: config.reaperIntervalMs, tuning: opts.leaseTuning,
     access: () => identity.access,
+    tokenAncestors: async (id) => (await identity.tokens.lookup(id, { current: true }))?.record.ancestors,
     engines: () => engines!,
   });
   engines = await createEngines({
@@ -135,7 +136,11 @@ async function assemble(
   modules.push(sysLeaseRoutes(leases.service), engineRoutes(engines, leases.service));
   modules.push(sysStatusRoutes({ storageType: config.databaseUrl ? 'postgresql' : 'pglite' }), sysMountRoutes(secretMounts(engines), identity.authMounts));
   // Token cascade: revoking a token (children included) revokes every lease they created.
-  identity.tokens.onRevoked(async (tokenIds) => void (await leases.service.revokeByTokens(tokenIds)));
+  identity.tokens.onRevoked(async (tokenIds, orphaned) => {
+    // The orphans' leases leave the revoked token's cascade before it runs.
+    if (orphaned) await leases.service.store.unindex(orphaned.children, orphaned.cutFrom);
+    await leases.service.revokeByTokens(tokenIds);
+  });
   background.push(() => leases.reaper.start());
   const mounted = engines;
   closers.push(() => mounted.close());

@@ -1,4 +1,4 @@
-import type { StoredToken, TokenRecord, TokenStore, UseResult } from './token-store.js';
+import { detached, type StoredToken, type TokenRecord, type TokenStore, type UseResult } from './token-store.js';
 
 /** `lessor dev`'s token store: the same contract as Redis, in this process only. */
 export class MemoryTokenStore implements TokenStore {
@@ -71,6 +71,13 @@ export class MemoryTokenStore implements TokenStore {
 
   async dropChildren(id: string): Promise<void> {
     this.kids.delete(id);
+  }
+
+  async detach(id: string, forget: string[]): Promise<boolean> {
+    const t = this.tokens.get(id);
+    if (!t) return false;
+    t.record = detached(t.record, forget);
+    return true;
   }
 
   async expired(now: number, limit: number): Promise<string[]> {

@@ -3,7 +3,7 @@ import type { RedisClient } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import { orUnavailable } from '../redis/or-unavailable.js';
-import { GC_GRACE_MS, type StoredToken, type TokenRecord, type TokenStore, type UseResult } from './token-store.js';
+import { detached, GC_GRACE_MS, type StoredToken, type TokenRecord, type TokenStore, type UseResult } from './token-store.js';
 
 /**
  * Tokens in Redis: `token:t:<id>` hash {rec, uses, exp}, `token:a:<accessor>` → id,
@@ -97,6 +97,14 @@ export class RedisTokenStore implements TokenStore {
 
   async dropChildren(id: string): Promise<void> {
     await this.run(() => this.redis.del(this.c(id)));
+  }
+
+  async detach(id: string, forget: string[]): Promise<boolean> {
+    // The record is written only here and at creation, so reading it first races with nothing.
+    const stored = await this.get(id);
+    if (!stored) return false;
+    const rec = JSON.stringify(detached(stored.record, forget));
+    return (await this.run(() => runScript<number>(this.redis, 'tokenRewrite', [this.t(id)], [rec]))) === 1;
   }
 
   expired(now: number, limit: number): Promise<string[]> {

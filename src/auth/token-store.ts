@@ -60,9 +60,20 @@ export interface TokenStore {
   children(id: string): Promise<string[]>;
   /** Forgets the children list of a removed token. */
   dropChildren(id: string): Promise<void>;
+  /**
+   * Revoke-orphan's rewrite of a surviving descendant: drops `forget` from its ancestors, and
+   * its parent when the parent is among them (it becomes an orphan). False if the token is gone.
+   */
+  detach(id: string, forget: string[]): Promise<boolean>;
   /** Ids of tokens whose expiry is at or before now (up to limit). */
   expired(now: number, limit: number): Promise<string[]>;
 }
 
 /** Key TTLs are garbage collection only, set well past expiry (the store checks expiry itself). */
+/** The record a descendant keeps once `forget` (a revoked token and those above it) is cut off. */
+export function detached(record: TokenRecord, forget: string[]): TokenRecord {
+  const cut = new Set(forget);
+  return { ...record, parent: cut.has(record.parent) ? '' : record.parent, ancestors: record.ancestors.filter((a) => !cut.has(a)) };
+}
+
 export const GC_GRACE_MS = 24 * 3600 * 1000;

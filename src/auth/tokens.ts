@@ -43,7 +43,17 @@ export interface Issued {
   warnings: string[];
 }
 
-export type RevokedListener = (tokenIds: string[]) => Promise<void> | void;
+/**
+ * What a revoke-orphan cut: the revoked token's children, now orphans, and the ids their
+ * subtree no longer descends from (the revoked token and everything above it).
+ */
+export interface Orphaned {
+  children: string[];
+  cutFrom: string[];
+}
+
+/** `orphaned` is set for revoke-orphan, whose `tokenIds` is the one revoked token. */
+export type RevokedListener = (tokenIds: string[], orphaned?: Orphaned) => Promise<void> | void;
 
 export class TokenService {
   private listeners: RevokedListener[] = [];
@@ -180,14 +190,40 @@ export class TokenService {
       queue.push(...(await this.store.children(next)));
       await this.store.dropChildren(next);
     }
+    await this.notify(revoked);
+    return revoked;
+  }
+
+  /**
+   * Vault's revoke-orphan: revokes this token (and its leases) but not its children, which
+   * become orphans; every descendant forgets the revoked token and those above it, so none of
+   * them falls to a later revocation of a former ancestor. Idempotent.
+   */
+  async revokeOrphan(id: string): Promise<boolean> {
+    // Removed first, as in revoke: no new child can be linked under it while the walk runs.
+    const rec = await this.store.remove(id);
+    if (!rec) return false;
+    this.log.info({ accessor: rec.accessor }, 'token revoked, children orphaned');
+    const cutFrom = [id, ...rec.ancestors];
+    const children = await this.store.children(id);
+    await this.store.dropChildren(id);
+    const queue = [...children];
+    while (queue.length > 0) {
+      const next = queue.shift()!;
+      if (await this.store.detach(next, cutFrom)) queue.push(...(await this.store.children(next)));
+    }
+    await this.notify([id], { children, cutFrom });
+    return true;
+  }
+
+  private async notify(revoked: string[], orphaned?: Orphaned): Promise<void> {
     for (const fn of this.listeners) {
       try {
-        await fn(revoked);
+        await fn(revoked, orphaned);
       } catch (err) {
         this.log.warn({ err, tokens: revoked.length }, 'revocation listener failed');
       }
     }
-    return revoked;
   }
 
   /** Revokes tokens whose time is up, children included (a child never outlives its parent). */

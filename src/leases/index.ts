@@ -32,6 +32,7 @@ export function createLeaseSystem(deps: {
   keys: RedisKeys;
   sealer: Sealer;
   access: () => AccessControl;
+  tokenAncestors?: (tokenId: string) => Promise<string[] | undefined>;
   engines: () => LeaseEngines & JobRunner;
   metrics: Metrics;
   log: Logger;
@@ -56,7 +57,7 @@ export function createLeaseSystem(deps: {
     timeoutMs: Math.max(100, Math.floor(reaperOptions.claimTimeoutMs / 2)),
   });
   const service = new LeaseService({
-    store, revoker, engines: deps.engines, sealer: deps.sealer, access: deps.access, clock: deps.clock, log,
+    store, revoker, engines: deps.engines, sealer: deps.sealer, access: deps.access, tokenAncestors: deps.tokenAncestors, clock: deps.clock, log,
     metrics: leaseMetrics, options: { ...options, claimTimeoutMs: reaperOptions.claimTimeoutMs },
   });
   const reaper = new Reaper({ store, revoker, jobs: deps.engines, clock: deps.clock, log, metrics: leaseMetrics, options: reaperOptions });

@@ -69,6 +69,8 @@ export class LeaseService {
       engines: () => LeaseEngines;
       sealer: Sealer;
       access: () => AccessControl;
+      /** A live token's current ancestors (undefined once it is gone): revoke-orphan rewrites them. */
+      tokenAncestors?: (tokenId: string) => Promise<string[] | undefined>;
       clock: () => number;
       log: Logger;
       metrics: LeaseMetrics;
@@ -133,7 +135,14 @@ export class LeaseService {
 
   private async mayAct(caller: Caller, lease: Pick<LeaseRecord, 'tokenId' | 'ancestors'>): Promise<boolean> {
     const { identity } = caller;
-    if (identity.isRoot || lease.tokenId === identity.tokenId || lease.ancestors.includes(identity.tokenId)) return true;
+    if (identity.isRoot || lease.tokenId === identity.tokenId) return true;
+    // The lease recorded its token's ancestors at issue; after a revoke-orphan cut the token
+    // off from the caller, its current ancestors say so (a token already gone cannot have been
+    // cut off later, so the recorded ones stand).
+    if (lease.ancestors.includes(identity.tokenId)) {
+      const now = await this.deps.tokenAncestors?.(lease.tokenId);
+      if (!now || now.includes(identity.tokenId)) return true;
+    }
     return Boolean(await this.deps.access().authorize(identity, caller.path, ['sudo']));
   }
 

@@ -75,6 +75,11 @@ export interface LeaseStore {
   revokePrefix(prefix: string, now: number): Promise<number>;
   /** Lease ids issued to any of these tokens or their children (may include revoked ones: check). */
   byTokens(tokenIds: string[]): Promise<string[]>;
+  /**
+   * Takes the leases indexed under `of` out of the indexes of `from` (revoke-orphan: a subtree
+   * cut off from a revoked token leaves the cascade of that token and of those above it).
+   */
+  unindex(of: string[], from: string[]): Promise<void>;
   /** Irrevocable lease ids, oldest first. */
   listIrrevocable(): Promise<string[]>;
   /** Live leases per "mount|role" (metrics). */

@@ -128,6 +128,11 @@ export class MemoryLeaseStore implements LeaseStore {
     return [...out];
   }
 
+  async unindex(of: string[], from: string[]): Promise<void> {
+    const moving = await this.byTokens(of);
+    for (const t of from) for (const id of moving) this.tokenIndex.get(t)?.delete(id);
+  }
+
   async listIrrevocable(): Promise<string[]> {
     return [...this.irrevocable].sort((a, b) => a[1] - b[1]).map(([id]) => id);
   }

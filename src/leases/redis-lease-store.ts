@@ -135,6 +135,15 @@ export class RedisLeaseStore implements LeaseStore {
     return this.redis.sunion(...tokenIds.map((t) => this.tokenIndex(t)));
   }
 
+  async unindex(of: string[], from: string[]): Promise<void> {
+    if (of.length === 0 || from.length === 0) return;
+    const moving = await this.byTokens(of);
+    for (let i = 0; i < moving.length; i += 1000) {
+      const slice = moving.slice(i, i + 1000);
+      await Promise.all(from.map((t) => this.redis.srem(this.tokenIndex(t), ...slice)));
+    }
+  }
+
   listIrrevocable(): Promise<string[]> {
     return this.redis.zrange(this.irrevocable, '0', '-1');
   }

@@ -41,6 +41,13 @@ async function contract(t: Test, store: TokenStore) {
   const results = await Promise.all(Array.from({ length: 20 }, () => store.use('race', now)));
   t.equal(results.filter((r) => r.ok).length, 1, 'twenty racing uses of a one-use token: exactly one wins');
 
+  t.ok(await store.create(rec('gc', 'c1'), now + 60_000, now));
+  t.ok(await store.detach('gc', ['c1', 'p']), 'revoke-orphan cuts a live token off its revoked ancestors');
+  t.match((await store.get('gc'))!.record, { parent: '', ancestors: [] }, 'an orphan now');
+  t.ok(await store.remove('gc'));
+  t.notOk(await store.detach('gc', ['c1']), 'a token gone meanwhile is not brought back');
+  t.equal(await store.get('gc'), undefined);
+
   const removed = await store.remove('c1');
   t.equal(removed?.id, 'c1');
   t.equal(await store.remove('c1'), undefined, 'removal is idempotent');

@@ -148,6 +148,12 @@ export function leaseStoreContract(t: Test, make: (t: Test) => Promise<LeaseStor
     t.same(await s.byTokens(['child']), [a.id]);
     t.same((await s.byTokens(['root', 'stranger'])).sort(), [a.id, b.id, c.id].sort());
     t.same(await s.byTokens([]), []);
+
+    // revoke-orphan of "parent": child's subtree leaves the indexes of parent and root.
+    await s.unindex(['child'], ['parent', 'root']);
+    t.same(await s.byTokens(['parent']), [b.id], "the orphan's lease left its former parent's index");
+    t.same((await s.byTokens(['root', 'stranger'])).sort(), [b.id, c.id].sort(), 'and its former grandparent\'s');
+    t.same(await s.byTokens(['child']), [a.id], 'its own index keeps it');
   });
 
   t.test('getMany keeps order and reports missing leases', async (t) => {

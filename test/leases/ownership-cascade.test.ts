@@ -65,3 +65,53 @@ t.test('ownership and the token cascade', async (t) => {
   t.equal(await f.count('revoke', strangerLease.data.username), 0, 'an unrelated lease lives on');
   t.ok(await f.tr.rt.leases.store.get(strangerLease.lease_id));
 });
+
+t.test('revoke-orphan: the token and its own leases go; its children become orphans and keep theirs', async (t) => {
+  for (const devMode of [false, true]) {
+    const mode = devMode ? 'dev' : 'server';
+    const f = await fakeSetup(t, { devMode });
+    t.equal((await f.tr.call('PUT', 'sys/policies/acl/app', { body: { policy: JSON.stringify(APP_POLICY) } })).status, 204);
+    const grandparent = await token(f, undefined, ['app']);
+    const parent = await token(f, grandparent, ['app']);
+    const child = await token(f, parent, ['app']);
+    const grandchild = await token(f, child, ['app']);
+    const lease = async (as: string) => (await f.tr.call('GET', 'fake/creds/app', { token: as })).body as { lease_id: string; data: { username: string } };
+    const [gpLease, pLease, cLease, gcLease] = [await lease(grandparent), await lease(parent), await lease(child), await lease(grandchild)];
+    const revoked = (l: { data: { username: string } }) => f.count('revoke', l.data.username);
+
+    let r = await f.tr.call('POST', 'auth/token/revoke-orphan', { token: grandparent, body: { token: parent } });
+    t.equal(r.status, 403, `${mode}: revoke-orphan needs sudo`);
+    r = await f.tr.call('POST', 'auth/token/revoke-orphan', { body: {} });
+    t.equal(r.status, 400, 'the token is required');
+
+    r = await f.tr.call('POST', 'auth/token/revoke-orphan', { body: { token: parent } });
+    t.equal(r.status, 204);
+    await f.tr.rt.reaper.runOnce();
+    t.equal((await f.tr.call('GET', 'auth/token/lookup-self', { token: parent })).status, 403, 'the token is revoked');
+    t.equal(await revoked(pLease), 1, 'and so is its own lease');
+    t.equal(await revoked(cLease) + await revoked(gcLease), 0, "its children's leases live on");
+    const childSelf = await f.tr.call('GET', 'auth/token/lookup-self', { token: child });
+    t.equal(childSelf.status, 200, 'the child lives on');
+    t.equal(childSelf.body.data.orphan, true, 'as an orphan');
+    t.equal((await f.tr.call('GET', 'auth/token/lookup-self', { token: grandchild })).body.data.orphan, false, 'the grandchild keeps its parent');
+
+    r = await f.tr.call('PUT', 'sys/leases/renew', { token: grandparent, body: { lease_id: cLease.lease_id } });
+    t.equal(r.status, 403, 'a former ancestor may no longer act on the orphan\'s leases');
+    r = await f.tr.call('PUT', 'sys/leases/renew', { token: child, body: { lease_id: gcLease.lease_id } });
+    t.equal(r.status, 200, 'the orphan still may on its own child\'s');
+
+    t.equal((await f.tr.call('POST', 'auth/token/revoke-self', { token: grandparent })).status, 204);
+    await f.tr.rt.reaper.runOnce();
+    t.equal(await revoked(gpLease), 1, "the former grandparent's revocation takes its own lease");
+    t.equal(await revoked(cLease) + await revoked(gcLease), 0, 'and not the orphaned subtree\'s');
+    t.equal((await f.tr.call('GET', 'auth/token/lookup-self', { token: grandchild })).status, 200, 'nor its tokens');
+
+    t.equal((await f.tr.call('POST', 'auth/token/revoke-self', { token: child })).status, 204);
+    await f.tr.rt.reaper.runOnce();
+    t.equal((await f.tr.call('GET', 'auth/token/lookup-self', { token: grandchild })).status, 403, "the orphan's own cascade still reaches its child");
+    t.equal(await revoked(cLease) + await revoked(gcLease), 2, 'and both their leases');
+
+    r = await f.tr.call('POST', 'auth/token/revoke-orphan', { body: { token: parent } });
+    t.equal(r.status, 204, 'an unknown or revoked token: 204, revocation is idempotent');
+  }
+});

@@ -219,6 +219,17 @@ export function authTokenRoutes(tokens: TokenService, access: AccessControl, rol
     });
     app.route({
       method: ['POST', 'PUT'],
+      url: '/v1/auth/token/revoke-orphan',
+      // Vault: sudo in addition to update, since it reshapes another token's tree.
+      config: { capabilities: ['update', 'sudo'] },
+      schema: { body: tokenBody },
+      handler: async (req, reply) => {
+        await tokens.revokeOrphan(hashToken((req.body as { token: string }).token));
+        return reply.code(204).send();
+      },
+    });
+    app.route({
+      method: ['POST', 'PUT'],
       url: '/v1/auth/token/revoke-accessor',
       schema: { body: accessorBody },
       handler: async (req, reply) => revoked(reply, (await byAccessor((req.body as { accessor: string }).accessor)).record.id),
