@@ -19,7 +19,7 @@ import { sysKeyRoutes } from './http/routes/sys-keys.js';
 import { sysMountRoutes, type MountInfo } from './http/routes/sys-mounts.js';
 import { sysStatusRoutes } from './http/routes/sys-status.js';
 import { createIdentity } from './auth/identity.js';
-import type { TokenService } from './auth/tokens.js';
+import { DEFAULT_TTL as TOKEN_DEFAULT_TTL, MAX_TTL as TOKEN_MAX_TTL, type TokenService } from './auth/tokens.js';
 import type { PolicyStore } from './auth/policy-store.js';
 import { createEngines, engineRoutes, ENGINE_SEALED_COLUMNS, type Engines } from './engines/index.js';
 import { createLeaseSystem, type LeaseTuning } from './leases/index.js';
@@ -134,7 +134,9 @@ async function assemble(
   });
   for (const column of ENGINE_SEALED_COLUMNS) rewrap.register(sealedColumnTask(sql, column));
   modules.push(sysLeaseRoutes(leases.service), engineRoutes(engines, leases.service));
-  modules.push(sysStatusRoutes({ storageType: config.databaseUrl ? 'postgresql' : 'pglite' }), sysMountRoutes(secretMounts(engines), identity.authMounts));
+  modules.push(sysStatusRoutes({ storageType: config.databaseUrl ? 'postgresql' : 'pglite' }), sysMountRoutes(secretMounts(engines), identity.authMounts, {
+    secrets: leases.service.ttls, auth: { defaultTtl: TOKEN_DEFAULT_TTL, maxTtl: TOKEN_MAX_TTL },
+  }));
   // Token cascade: revoking a token (children included) revokes every lease they created.
   identity.tokens.onRevoked(async (tokenIds, orphaned) => {
     // The orphans' leases leave the revoked token's cascade before it runs.

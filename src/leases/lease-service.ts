@@ -82,6 +82,11 @@ export class LeaseService {
     return this.deps.store;
   }
 
+  /** Seconds: what a lease gets when its role sets no TTL, and the cap (sys/mounts/…/tune). */
+  get ttls(): { defaultTtl: number; maxTtl: number } {
+    return { defaultTtl: this.deps.options.defaultTtl, maxTtl: this.deps.options.maxTtl };
+  }
+
   async issue(req: IssueRequest): Promise<Issued> {
     const { store, sealer, clock, log, metrics, options } = this.deps;
     const now = clock();

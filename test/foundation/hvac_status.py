@@ -1,5 +1,5 @@
 # Asks lessor what `vault status`, `vault secrets list` and `vault auth list` ask, through hvac
-# (Debian's python3-hvac), unchanged. Usage: python3 hvac_status.py <url> <token>; prints JSON.
+# (Debian's python3-hvac), unchanged, and a mount's tune (`vault secrets tune` reads it first). Usage: python3 hvac_status.py <url> <token>; prints JSON.
 import json
 import sys
 
@@ -15,5 +15,6 @@ out = {
     "mounts": sorted(client.sys.list_mounted_secrets_engines()["data"].keys()),
     "auth": sorted(client.sys.list_auth_methods()["data"].keys()),
     "authenticated": client.is_authenticated(),
+    "database_tune": client.sys.read_mount_configuration(path="database")["data"],
 }
 print(json.dumps(out))

@@ -70,4 +70,40 @@ t.test('hvac reads the same status and listings', async (t) => {
   t.same(out.mounts, ['apikey/', 'database/', 'jwt/', 'sys/']);
   t.same(out.auth, ['approle/', 'jwt/', 'token/', 'userpass/']);
   t.equal(out.authenticated, true);
+  t.match(out.database_tune, { default_lease_ttl: 3600, max_lease_ttl: 768 * 3600, force_no_cache: false });
+});
+
+t.test('enable, disable and tune of the fixed mounts: the tune reads, every write is a clear 400', async (t) => {
+  const tr = await testRuntime(t);
+  const root = vault({ apiVersion: 'v1', endpoint: await tr.listen(), token: tr.rootToken });
+  const before = (await tr.call('GET', 'sys/mounts')).body.data;
+  const refused = async (p: Promise<unknown>) => {
+    const err = (await p.then(() => undefined, (e: { response?: { statusCode: number; body: { errors: string[] } } }) => e)) as
+      { response: { statusCode: number; body: { errors: string[] } } } | undefined;
+    return { status: err?.response.statusCode, message: err?.response.body.errors.join(' ') ?? '' };
+  };
+
+  let r = await refused(root.mount({ mount_point: 'database', type: 'database' }));
+  t.equal(r.status, 400, '`vault secrets enable database`: a 400, as Vault answers for a path in use');
+  t.match(r.message, /already in use at database\//);
+  r = await refused(root.mount({ mount_point: 'kv', type: 'kv' }));
+  t.equal(r.status, 400, 'a new secrets engine');
+  t.match(r.message, /come with its plugins/);
+  r = await refused(root.unmount({ mount_point: 'database' }));
+  t.equal(r.status, 400, '`vault secrets disable`');
+  r = await refused(root.enableAuth({ mount_point: 'approle', type: 'approle' }));
+  t.match(r, { status: 400, message: /already in use at approle\// }, '`vault auth enable approle`');
+  r = await refused(root.disableAuth({ mount_point: 'userpass' }));
+  t.equal(r.status, 400, '`vault auth disable`');
+  t.equal((await tr.call('POST', 'sys/mounts/database/tune', { body: { default_lease_ttl: '5m' } })).status, 400, '`vault secrets tune`');
+  t.same((await tr.call('GET', 'sys/mounts')).body.data, before, 'and nothing changed');
+
+  const tune = await tr.call('GET', 'sys/auth/token/tune');
+  t.equal(tune.status, 200);
+  t.match(tune.body.data, { default_lease_ttl: 768 * 3600, max_lease_ttl: 768 * 3600 }, "a token's defaults");
+  t.equal((await tr.call('GET', 'sys/mounts/nothing-here/tune')).status, 404, 'no such mount');
+
+  const plain = (await tr.call('POST', 'auth/token/create', { body: { policies: ['default'] } })).body.auth.client_token;
+  t.equal((await tr.call('POST', 'sys/mounts/kv', { token: plain, body: { type: 'kv' } })).status, 403, 'policy is checked first');
+  t.equal((await tr.call('GET', 'sys/mounts/database/tune', { token: plain })).status, 403);
 });
