@@ -157,14 +157,15 @@ export class TokenService {
 
   /**
    * Extends the expiry by increment (or the original TTL), capped by max TTL and the parent. A
-   * periodic token gets its period whatever the increment, as in Vault.
+   * periodic token gets its period whatever the increment, as in Vault; `rolePeriod`, the
+   * current period of the token role it was made through, wins over the one it was made with.
    */
-  async renew(stored: StoredToken, incrementSec?: number): Promise<StoredToken> {
+  async renew(stored: StoredToken, incrementSec?: number, rolePeriod = 0): Promise<StoredToken> {
     const r = stored.record;
     if (stored.expireTime === 0) return stored; // never expires: nothing to extend
     if (!r.renewable) throw badRequest('token is not renewable');
     const now = this.now();
-    let expireTime = now + (r.period || incrementSec || r.creationTtl) * 1000;
+    let expireTime = now + ((rolePeriod || r.period) || incrementSec || r.creationTtl) * 1000;
     if (r.maxExpireTime > 0) expireTime = Math.min(expireTime, r.maxExpireTime);
     if (r.parent) {
       const parent = await this.store.get(r.parent);

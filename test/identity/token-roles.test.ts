@@ -65,6 +65,18 @@ t.test('an orchestrator hands out the role\'s policies, orphan and periodic, wit
 
   await tr.call('POST', 'auth/token/revoke-self', { token: orchestrator });
   t.equal((await tr.call('GET', 'auth/token/lookup-self', { token: task })).status, 200, 'an orphan outlives the orchestrator\'s token');
+
+  // Renewal goes by the role as it is now (Vault's): a new period reaches the live token...
+  t.equal((await tr.call('POST', 'auth/token/roles/app', { body: { token_period: '1h' } })).status, 204);
+  const renewed = await tr.call('POST', 'auth/token/renew-self', { token: task, body: { increment: '10m' } });
+  t.equal(renewed.status, 200);
+  t.equal(renewed.body.auth.lease_duration, 3600, "the role's new period, whatever the increment");
+  // ...and a deleted role stops its tokens' renewals (they still work until they expire).
+  await tr.call('DELETE', 'auth/token/roles/app');
+  const refused = await tr.call('POST', 'auth/token/renew', { body: { token: task } });
+  t.equal(refused.status, 400);
+  t.match(refused.body.errors.join(' '), /original token role \(app\) could not be found, not renewing/);
+  t.equal((await tr.call('GET', 'auth/token/lookup-self', { token: task })).body.data.ttl > 3500, true, 'its TTL is left as it was');
 });
 
 t.test('a role\'s limits: disallowed policies, parent-bounded policies, renewable, uses, explicit max TTL', async (t) => {

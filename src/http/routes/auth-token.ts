@@ -178,7 +178,13 @@ export function authTokenRoutes(tokens: TokenService, access: AccessControl, rol
     });
 
     const renewed = async (reply: import('fastify').FastifyReply, token: string, stored: StoredToken, increment?: string | number) => {
-      const s = await tokens.renew(stored, increment === undefined ? undefined : parseDuration(increment, 'increment'));
+      const inc = increment === undefined ? undefined : parseDuration(increment, 'increment');
+      // As in Vault, a token made through a role renews under the role as it is now: a deleted
+      // role stops its tokens' renewals, and a changed period reaches them at their next one.
+      const roleName = stored.record.role;
+      const role = roleName ? await roles.find(roleName) : undefined;
+      if (roleName && !role) throw badRequest(`original token role (${roleName}) could not be found, not renewing`);
+      const s = await tokens.renew(stored, inc, role?.tokenPeriod);
       return reply.answer({ auth: authBlock(token, s.record, s.expireTime, tokens.now()) });
     };
     app.route({
