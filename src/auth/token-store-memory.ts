@@ -1,4 +1,4 @@
-import { detached, type StoredToken, type TokenRecord, type TokenStore, type UseResult } from './token-store.js';
+import { detached, type CreateOutcome, type StoredToken, type TokenRecord, type TokenStore, type UseResult } from './token-store.js';
 
 /** `lessor dev`'s token store: the same contract as Redis, in this process only. */
 export class MemoryTokenStore implements TokenStore {
@@ -12,16 +12,17 @@ export class MemoryTokenStore implements TokenStore {
     return t;
   }
 
-  async create(record: TokenRecord, expireTime: number, now: number): Promise<boolean> {
+  async create(record: TokenRecord, expireTime: number, now: number): Promise<CreateOutcome> {
+    if (this.tokens.has(record.id)) return 'duplicate';
     if (record.parent) {
-      if (!this.live(record.parent, now)) return false;
+      if (!this.live(record.parent, now)) return 'parent-gone';
       let set = this.kids.get(record.parent);
       if (!set) this.kids.set(record.parent, (set = new Set()));
       set.add(record.id);
     }
     this.tokens.set(record.id, { record: structuredClone(record), expireTime, usesLeft: record.numUses });
     this.byAccessor.set(record.accessor, record.id);
-    return true;
+    return 'created';
   }
 
   async get(id: string): Promise<StoredToken | undefined> {

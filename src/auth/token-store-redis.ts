@@ -3,7 +3,7 @@ import type { RedisClient } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import { orUnavailable } from '../redis/or-unavailable.js';
-import { detached, GC_GRACE_MS, type StoredToken, type TokenRecord, type TokenStore, type UseResult } from './token-store.js';
+import { detached, GC_GRACE_MS, type CreateOutcome, type StoredToken, type TokenRecord, type TokenStore, type UseResult } from './token-store.js';
 
 /**
  * Tokens in Redis: `token:t:<id>` hash {rec, uses, exp}, `token:a:<accessor>` → id,
@@ -21,7 +21,7 @@ export class RedisTokenStore implements TokenStore {
     return orUnavailable(fn);
   }
 
-  async create(rec: TokenRecord, expireTime: number, now: number): Promise<boolean> {
+  async create(rec: TokenRecord, expireTime: number, now: number): Promise<CreateOutcome> {
     const gcAt = expireTime > 0 ? Math.max(expireTime, rec.maxExpireTime) + GC_GRACE_MS : 0;
     const res = await this.run(() =>
       runScript<number>(
@@ -31,7 +31,7 @@ export class RedisTokenStore implements TokenStore {
         [JSON.stringify(rec), rec.numUses, expireTime, gcAt, rec.id, rec.parent, now],
       ),
     );
-    return res === 1;
+    return res === 1 ? 'created' : res === -2 ? 'duplicate' : 'parent-gone';
   }
 
   async get(id: string): Promise<StoredToken | undefined> {

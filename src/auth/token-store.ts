@@ -42,11 +42,16 @@ export interface StoredToken {
   usesLeft: number;
 }
 
+export type CreateOutcome = 'created' | 'parent-gone' | 'duplicate';
+
 export type UseResult = { ok: true; last: boolean; usesLeft: number } | { ok: false };
 
 export interface TokenStore {
-  /** Stores a new token; false if the parent no longer exists (revoked or expired meanwhile). */
-  create(record: TokenRecord, expireTime: number, now: number): Promise<boolean>;
+  /**
+   * Stores a new token: 'parent-gone' if the parent no longer exists (revoked or expired
+   * meanwhile), 'duplicate' if a token with this id does; nothing is written then.
+   */
+  create(record: TokenRecord, expireTime: number, now: number): Promise<CreateOutcome>;
   get(id: string): Promise<StoredToken | undefined>;
   idByAccessor(accessor: string): Promise<string | undefined>;
   /** Every accessor in the store (an admin's listing, not a hot path). */

@@ -112,7 +112,9 @@ export class TokenService {
       ...(period ? { period } : {}),
       ...(req.role ? { role: req.role } : {}),
     };
-    if (!(await this.store.create(record, expireTime, now))) throw permissionDenied('parent token is no longer valid');
+    const outcome = await this.store.create(record, expireTime, now);
+    if (outcome === 'parent-gone') throw permissionDenied('parent token is no longer valid');
+    if (outcome === 'duplicate') throw badRequest('cannot create a token with a duplicate ID');
     // Debug: every login issues one, and the audit log records the request that did.
     this.log.debug({ accessor: record.accessor, policies, path: req.path }, 'token issued');
     return { token, record, expireTime, warnings };
@@ -238,7 +240,13 @@ export class TokenService {
   /** Makes sure a root token with this value exists (LESSOR_ROOT_TOKEN / dev root token). */
   async ensureRoot(token: string): Promise<boolean> {
     if (await this.lookup(hashToken(token))) return false;
-    await this.issue({ token, policies: ['root'], displayName: 'root', entityName: 'root', path: 'auth/token/root' });
+    try {
+      await this.issue({ token, policies: ['root'], displayName: 'root', entityName: 'root', path: 'auth/token/root' });
+    } catch (err) {
+      // Another replica starting at the same moment made it first.
+      if (await this.lookup(hashToken(token))) return false;
+      throw err;
+    }
     return true;
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { ownRedis } from '../helpers/context.js';
 import { testRuntime } from '../helpers/test-runtime.js';
@@ -34,6 +35,27 @@ t.test('LESSOR_ROOT_TOKEN and dev mode root tokens', async (t) => {
   const dev = await testRuntime(t, { devMode: true });
   t.equal(dev.rt.rootTokenNotice, dev.rootToken, 'lessor dev prints its root token');
   t.equal((await dev.call('GET', 'auth/token/lookup-self')).status, 200);
+});
+
+t.test('replicas starting at once with a new LESSOR_ROOT_TOKEN store it once', async (t) => {
+  const first = await testRuntime(t);
+  const token = `lsr.${randomBytes(32).toString('base64url')}`;
+  const replicas = await Promise.all([0, 1, 2].map(() => testRuntime(t, { shareWith: first, env: { LESSOR_ROOT_TOKEN: token } })));
+  for (const r of replicas) t.equal((await r.call('GET', 'auth/token/lookup-self', { token })).status, 200, 'every replica started and knows it');
+  const accessors = (await first.call('LIST', 'auth/token/accessors')).body.data.keys as string[];
+  const roots = [];
+  for (const accessor of accessors) {
+    const look = await first.call('POST', 'auth/token/lookup-accessor', { body: { accessor } });
+    if (look.body.data?.path === 'auth/token/root') roots.push(accessor);
+  }
+  t.equal(roots.length, 2, "the first install's root token and the new one, each with one accessor (none left pointing at an overwritten record)");
+
+  const chosen = await first.call('POST', 'auth/token/create', { body: { id: 'a-chosen-token-id' } });
+  t.equal(chosen.status, 200);
+  const again = await first.call('POST', 'auth/token/create', { body: { id: 'a-chosen-token-id', policies: ['default'] } });
+  t.equal(again.status, 400, 'a token id in use is refused, as in Vault');
+  t.match(again.body.errors.join(' '), /duplicate ID/);
+  t.equal((await first.call('GET', 'auth/token/lookup-self', { token: 'a-chosen-token-id' })).body.data.accessor, chosen.body.auth.accessor, 'the first token stands');
 });
 
 t.test('a bootstrap that cannot store its root token (Redis down) is retried by the next start', async (t) => {

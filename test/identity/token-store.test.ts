@@ -16,9 +16,13 @@ const rec = (id: string, parent = '', numUses = 0): TokenRecord => ({
 async function contract(t: Test, store: TokenStore) {
   // Real time: Redis garbage-collects keys by wall clock, well after expiry.
   const now = Date.now();
-  t.ok(await store.create(rec('p'), now + 60_000, now));
-  t.ok(await store.create(rec('c1', 'p'), now + 60_000, now), 'child of a live parent');
-  t.notOk(await store.create(rec('orphaned', 'missing'), now + 60_000, now), 'refused under a missing parent');
+  t.equal(await store.create(rec('p'), now + 60_000, now), 'created');
+  t.equal(await store.create(rec('c1', 'p'), now + 60_000, now), 'created', 'child of a live parent');
+  t.equal(await store.create(rec('orphaned', 'missing'), now + 60_000, now), 'parent-gone', 'refused under a missing parent');
+  t.equal(await store.get('orphaned'), undefined, 'and not written');
+  t.equal(await store.create({ ...rec('p'), accessor: 'acc-second' }, now + 60_000, now), 'duplicate', 'an id in use is not overwritten');
+  t.equal((await store.get('p'))!.record.accessor, 'acc-p', 'the first token stands');
+  t.equal(await store.idByAccessor('acc-second'), undefined, 'and no accessor points at it twice');
   t.same((await store.get('p'))!.record.accessor, 'acc-p');
   t.equal(await store.idByAccessor('acc-c1'), 'c1');
   t.same((await store.accessors()).sort(), ['acc-c1', 'acc-p'], 'every accessor, and only this store\'s');
@@ -27,21 +31,21 @@ async function contract(t: Test, store: TokenStore) {
   t.ok(await store.renew('p', now + 120_000, now));
   t.equal((await store.get('p'))!.expireTime, now + 120_000);
   t.notOk(await store.renew('p', now + 200_000, now + 130_000), 'an expired token cannot be renewed');
-  t.notOk(await store.create(rec('late', 'p'), now + 1, now + 130_000), 'nor have children');
+  t.equal(await store.create(rec('late', 'p'), now + 1, now + 130_000), 'parent-gone', 'nor have children');
 
   t.same(await store.expired(now + 61_000, 10), ['c1']);
   t.same((await store.expired(now + 121_000, 10)).sort(), ['c1', 'p']);
 
-  t.ok(await store.create(rec('once', '', 2), 0, now));
+  t.equal(await store.create(rec('once', '', 2), 0, now), 'created');
   t.same(await store.use('once', now), { ok: true, last: false, usesLeft: 1 });
   t.same(await store.use('once', now), { ok: true, last: true, usesLeft: 0 });
   t.same(await store.use('once', now), { ok: false });
 
-  t.ok(await store.create(rec('race', '', 1), 0, now));
+  t.equal(await store.create(rec('race', '', 1), 0, now), 'created');
   const results = await Promise.all(Array.from({ length: 20 }, () => store.use('race', now)));
   t.equal(results.filter((r) => r.ok).length, 1, 'twenty racing uses of a one-use token: exactly one wins');
 
-  t.ok(await store.create(rec('gc', 'c1'), now + 60_000, now));
+  t.equal(await store.create(rec('gc', 'c1'), now + 60_000, now), 'created');
   t.ok(await store.detach('gc', ['c1', 'p']), 'revoke-orphan cuts a live token off its revoked ancestors');
   t.match((await store.get('gc'))!.record, { parent: '', ancestors: [] }, 'an orphan now');
   t.ok(await store.remove('gc'));

@@ -4,7 +4,10 @@
 -- KEYS[4] parent's children set   KEYS[5] expiry index (zset)
 -- ARGV[1] record JSON  ARGV[2] uses  ARGV[3] expire ms (0 never)  ARGV[4] gc-at ms (0 none)
 -- ARGV[5] token id     ARGV[6] parent id or ''   ARGV[7] now ms
--- Returns 1 created, -1 parent missing or expired.
+-- Returns 1 created, -1 parent missing or expired, -2 a token with this id exists (a chosen id
+-- or a root token two replicas bootstrap at once: overwriting would leave the first accessor
+-- pointing at the second token).
+if redis.call('EXISTS', KEYS[1]) == 1 then return -2 end
 if ARGV[6] ~= '' then
   local pexp = redis.call('HGET', KEYS[3], 'exp')
   if not pexp then return -1 end
