@@ -69,7 +69,10 @@ export class LeaseService {
       engines: () => LeaseEngines;
       sealer: Sealer;
       access: () => AccessControl;
-      /** A live token's current ancestors (undefined once it is gone): revoke-orphan rewrites them. */
+      /**
+       * A live token's current ancestors, undefined once it is gone: revoke-orphan rewrites
+       * them, and an issue checks its token survived until its lease was indexed.
+       */
       tokenAncestors?: (tokenId: string) => Promise<string[] | undefined>;
       clock: () => number;
       log: Logger;
@@ -110,11 +113,21 @@ export class LeaseService {
       throw err;
     }
     const internal = created.internal ? await sealer.seal(Buffer.from(JSON.stringify(created.internal)), internalAad(id)) : undefined;
-    if (!(await store.activate(id, internal))) {
-      // Revoked while being created (its token was revoked): the fresh credential must go too.
-      await store.create(intent, 'pending', now).catch(() => {});
-      await store.activate(id, internal).catch(() => false);
-      await this.revokeNow(id).catch(() => {});
+    const activated = await store.activate(id, internal);
+    // A token revoked between this request's authentication and the lease's index entry ran
+    // its cascade without this lease; its record, read after that entry was written, tells
+    // (a revocation removes the token before its cascade reads the indexes).
+    if (!activated || !(await this.tokenLive(intent.tokenId))) {
+      // Revoked while being created (its token was revoked, a revoke-prefix): a reaper may have
+      // run the revocation before the credential existed, so this request revokes what it just
+      // created, from what it knows rather than from a record the reaper may be removing. The
+      // record is put back first so a failed revocation is retried like any other.
+      if (!activated) {
+        await store.create(intent, 'pending', now).catch(() => {});
+        await store.activate(id, internal).catch(() => false);
+      }
+      const lease: LeaseRecord = { ...intent, state: activated ? 'active' : 'pending', revoking: true, internal, attempts: 0 };
+      await this.revokeHolding(lease).catch(() => {});
       throw new LessorError('CONFLICT', 'the lease was revoked while it was being issued');
     }
     metrics.issued.inc({ mount: req.mount });
@@ -128,6 +141,18 @@ export class LeaseService {
     if (!(await this.deps.store.markRevoking(id, now, now + this.deps.options.claimTimeoutMs))) return 'revoked';
     const lease = await this.deps.store.get(id);
     if (!lease) return 'revoked';
+    return this.deps.revoker.revoke(lease);
+  }
+
+  private async tokenLive(tokenId: string): Promise<boolean> {
+    const lookup = this.deps.tokenAncestors;
+    return !lookup || (await lookup(tokenId)) !== undefined;
+  }
+
+  /** Revokes a lease this replica knows, holding the claim, whether or not its record is still there. */
+  private async revokeHolding(lease: LeaseRecord): Promise<'revoked' | 'retry' | 'irrevocable'> {
+    const now = this.deps.clock();
+    await this.deps.store.markRevoking(lease.id, now, now + this.deps.options.claimTimeoutMs);
     return this.deps.revoker.revoke(lease);
   }
 

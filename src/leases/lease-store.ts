@@ -53,7 +53,10 @@ export interface LeaseStore {
   readonly kind: 'redis' | 'memory';
   /** Writes a lease (state pending or active) due at its expiry. Throws if the id exists. */
   create(intent: LeaseIntent, state: 'pending' | 'active', now: number): Promise<void>;
-  /** pending → active with the sealed internal data; false if the lease was revoked meanwhile. */
+  /**
+   * pending → active with the sealed internal data; false if the lease is gone or its
+   * revocation was asked for meanwhile (then it stays pending, internal data kept).
+   */
   activate(id: string, internal: string | undefined): Promise<boolean>;
   get(id: string): Promise<LeaseRecord | undefined>;
   getMany(ids: string[]): Promise<Array<LeaseRecord | undefined>>;

@@ -32,8 +32,9 @@ export class MemoryLeaseStore implements LeaseStore {
   async activate(id: string, internal: string | undefined): Promise<boolean> {
     const l = this.leases.get(id);
     if (!l || l.state !== 'pending') return false;
-    l.state = 'active';
     l.internal = internal;
+    if (l.revoking) return false;
+    l.state = 'active';
     return true;
   }
 

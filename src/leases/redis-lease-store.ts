@@ -58,7 +58,7 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   async activate(id: string, internal: string | undefined): Promise<boolean> {
-    return (await runScript<number>(this.redis, 'leaseActivate', [this.rec(id)], [internal ?? ''])) === 1;
+    return (await runScript<number>(this.redis, 'leaseActivate', [this.rec(id), this.revoking], [internal ?? '', id])) === 1;
   }
 
   async get(id: string): Promise<LeaseRecord | undefined> {

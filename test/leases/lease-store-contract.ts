@@ -33,6 +33,14 @@ export function leaseStoreContract(t: Test, make: (t: Test) => Promise<LeaseStor
     t.equal(r?.internal, 'sealed:abc');
     t.equal(r?.revoking, false);
     t.notOk(await s.activate(l.id, 'again'), 'activating twice is refused');
+
+    // Its revocation asked for while pending (a token cascade, a revoke-prefix): the issuer must
+    // revoke what it created, so it is not activated, and its internal data is kept for that.
+    const m = intent();
+    await s.create(m, 'pending', now);
+    t.ok(await s.markRevoking(m.id, now, now));
+    t.notOk(await s.activate(m.id, 'sealed:def'), 'a lease being revoked is not activated');
+    t.match(await s.get(m.id), { state: 'pending', revoking: true, internal: 'sealed:def' });
     await t.rejects(s.create(l, 'pending', now), 'an id is never reused');
     t.equal(await s.get('db/creds/app/none'), undefined);
   });
