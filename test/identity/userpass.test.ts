@@ -88,5 +88,19 @@ t.test('per-user and per-address login rate limits answer 429', async (t) => {
     t.equal(status, 429, 'one address is throttled');
     t.equal(n, 31, 'after 30 attempts a minute');
     t.equal((await login('someone-new', 'x', '192.0.2.8')).statusCode, 403, 'other addresses are not');
+
+    // Twenty guesses at once from twenty addresses all see no failures yet; only sixteen (the
+    // in-flight cap) are checked, and then the user is locked.
+    await tr.call('POST', 'auth/userpass/users/frank', { body: { password: PASSWORD } });
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => login('frank', 'burst guess ' + i, `10.1.0.${i}`)));
+    const statuses = burst.map((r) => r.statusCode);
+    t.equal(statuses.filter((c) => c === 403).length, 16, `a burst gets sixteen guesses checked, not twenty (dev=${devMode})`);
+    t.equal(statuses.filter((c) => c === 429).length, 4);
+    t.equal((await login('frank', PASSWORD, '10.1.1.1')).statusCode, 429, 'then the user is locked for the window');
+    // Correct logins of one user at once (pods starting together) are not failures.
+    await tr.call('POST', 'auth/userpass/users/gina', { body: { password: PASSWORD } });
+    const together = await Promise.all(Array.from({ length: 8 }, (_, i) => login('gina', PASSWORD, `10.2.0.${i}`)));
+    t.same(together.map((r) => r.statusCode), Array(8).fill(200), 'eight at once all log in');
+    for (let i = 0; i < 6; i++) t.equal((await login('gina', PASSWORD, `10.2.1.${i}`)).statusCode, 200, `and again, login ${i + 1}`);
   }
 });

@@ -6,24 +6,32 @@ import { rateLimited, unavailable } from '../../errors.js';
 /**
  * Login throttling for password logins, checked before any hashing so a flood costs no CPU:
  * every attempt counts against the client address, failures count against the username
- * (fixed one-minute windows, shared by all replicas through Redis).
+ * (fixed one-minute windows, shared by all replicas through Redis), and at most `maxInFlight`
+ * logins of one username are checked at once, so a burst of guesses sent together (which all
+ * see no failures yet) gets that many, not all of them.
  */
 export interface LoginLimits {
   windowMs: number;
   perIp: number;
   failuresPerUser: number;
+  maxInFlight: number;
 }
 
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = { windowMs: 60_000, perIp: 30, failuresPerUser: 5 };
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = { windowMs: 60_000, perIp: 30, failuresPerUser: 5, maxInFlight: 16 };
 
 export interface LoginLimiter {
-  /** Counts an attempt; throws 429 when the address or the user is over its limit. */
+  /** Counts an attempt; throws 429 when the address or the user is over a limit. */
   attempt(ip: string, user: string): Promise<void>;
-  failed(user: string): Promise<void>;
+  /** An admitted attempt is done; `failed` when the password was wrong. */
+  done(user: string, failed: boolean): Promise<void>;
 }
 
 export class RedisLoginLimiter implements LoginLimiter {
   constructor(private readonly redis: RedisClient, private readonly keys: RedisKeys, private readonly limits = DEFAULT_LOGIN_LIMITS) {}
+
+  private userKeys(user: string): string[] {
+    return [this.keys.key('login', 'user', user), this.keys.key('login', 'inflight', user)];
+  }
 
   async attempt(ip: string, user: string): Promise<void> {
     let over: number;
@@ -31,8 +39,8 @@ export class RedisLoginLimiter implements LoginLimiter {
       over = await runScript<number>(
         this.redis,
         'loginLimit',
-        [this.keys.key('login', 'ip', ip), this.keys.key('login', 'user', user)],
-        [this.limits.windowMs, this.limits.perIp, this.limits.failuresPerUser],
+        [this.keys.key('login', 'ip', ip), ...this.userKeys(user)],
+        [this.limits.windowMs, this.limits.perIp, this.limits.failuresPerUser, this.limits.maxInFlight],
       );
     } catch (err) {
       throw unavailable('the rate limiter (Redis) is unreachable', err);
@@ -40,10 +48,9 @@ export class RedisLoginLimiter implements LoginLimiter {
     if (over) throw rateLimited('too many login attempts; try again later');
   }
 
-  async failed(user: string): Promise<void> {
-    const key = this.keys.key('login', 'user', user);
+  async done(user: string, failed: boolean): Promise<void> {
     try {
-      if ((await this.redis.incr(key)) === 1) await this.redis.pexpire(key, this.limits.windowMs);
+      await runScript(this.redis, 'loginDone', this.userKeys(user), [failed ? '1' : '0', this.limits.windowMs]);
     } catch {
       // Not counting one failure is better than failing the answer; attempt() fails closed.
     }
@@ -52,6 +59,7 @@ export class RedisLoginLimiter implements LoginLimiter {
 
 export class MemoryLoginLimiter implements LoginLimiter {
   private counts = new Map<string, { n: number; until: number }>();
+  private inFlight = new Map<string, number>();
   constructor(private readonly limits = DEFAULT_LOGIN_LIMITS, private readonly now: () => number = Date.now) {}
 
   private bump(key: string, by: number): number {
@@ -66,10 +74,17 @@ export class MemoryLoginLimiter implements LoginLimiter {
   async attempt(ip: string, user: string): Promise<void> {
     const ipCount = this.bump(`ip:${ip}`, 1);
     const failures = this.bump(`user:${user}`, 0);
-    if (ipCount > this.limits.perIp || failures >= this.limits.failuresPerUser) throw rateLimited('too many login attempts; try again later');
+    const inFlight = this.inFlight.get(user) ?? 0;
+    if (ipCount > this.limits.perIp || failures >= this.limits.failuresPerUser || inFlight >= this.limits.maxInFlight) {
+      throw rateLimited('too many login attempts; try again later');
+    }
+    this.inFlight.set(user, inFlight + 1);
   }
 
-  async failed(user: string): Promise<void> {
-    this.bump(`user:${user}`, 1);
+  async done(user: string, failed: boolean): Promise<void> {
+    const left = (this.inFlight.get(user) ?? 1) - 1;
+    if (left > 0) this.inFlight.set(user, left);
+    else this.inFlight.delete(user);
+    if (failed) this.bump(`user:${user}`, 1);
   }
 }

@@ -63,13 +63,21 @@ export class UserpassService {
     return rows.map((r) => r.name);
   }
 
+  private async checked(user: string, password: string) {
+    const found = await this.find(user);
+    return [found, await checkPassword(found?.hash, password)] as const;
+  }
+
   async login(name: string, password: string, ip: string): Promise<Issued> {
     const user = name.toLowerCase();
     await this.limiter.attempt(ip, user);
-    const found = await this.find(user);
-    const check = await checkPassword(found?.hash, password);
+    // A config store that is down is not the caller's failure: only a wrong password counts.
+    const [found, check] = await this.checked(user, password).catch(async (err: unknown) => {
+      await this.limiter.done(user, false);
+      throw err;
+    });
+    await this.limiter.done(user, !found || !check.ok);
     if (!found || !check.ok) {
-      await this.limiter.failed(user);
       this.log.info({ ip }, 'userpass login refused');
       throw permissionDenied('invalid username or password');
     }
