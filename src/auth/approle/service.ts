@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { SqlStore } from '../../db/sql-store.js';
-import { badRequest, notFound, permissionDenied } from '../../errors.js';
+import { badRequest, LessorError, notFound, permissionDenied } from '../../errors.js';
 import { ipAllowed } from '../cidr.js';
 import { DEFAULT_TOKEN_SETTINGS, loginIssue, mergeTokenSettings, tokenSettingsView, cidrList, type TokenSettings } from '../token-settings.js';
 import type { Issued, TokenService } from '../tokens.js';
@@ -141,12 +141,14 @@ export class AppRoleService {
 
   async delete(name: string): Promise<void> {
     const n = name.toLowerCase();
+    // The row goes first: a secret ID issued meanwhile either is listed below or sees the role
+    // gone when newSecretId reads it again. A delete that fails halfway is finished by a retry.
+    await this.sql.query('DELETE FROM approle_roles WHERE name = $1', [n]);
+    await this.changed();
     for (const accessor of await this.secretIds.accessors(n)) {
       const hash = await this.secretIds.hashByAccessor(accessor);
       if (hash) await this.secretIds.remove(hash);
     }
-    await this.sql.query('DELETE FROM approle_roles WHERE name = $1', [n]);
-    await this.changed();
   }
 
   async setRoleId(name: string, roleId: string): Promise<void> {
@@ -170,7 +172,8 @@ export class AppRoleService {
     const ttl = body.ttl !== undefined ? seconds(body.ttl, 'ttl') : role.secretIdTtl;
     const numUses = body.num_uses ?? role.secretIdNumUses;
     const accessor = randomUUID();
-    const registered = await this.secretIds.put(this.hash(n, secretId), {
+    const hash = this.hash(n, secretId);
+    const registered = await this.secretIds.put(hash, {
       role: n,
       accessor,
       numUses,
@@ -181,6 +184,13 @@ export class AppRoleService {
     });
     // Only a chosen value can collide (a random one is 256 bits).
     if (!registered) throw badRequest('that secret ID is already registered for this role');
+    // A delete of the role between the read above and the put would miss this secret ID, and a
+    // role made again under the same name would take it over: read the role again, after the put.
+    const still = await this.find(n);
+    if (!still || still.roleId !== role.roleId) {
+      await this.secretIds.remove(hash);
+      throw new LessorError('CONFLICT', `the AppRole "${name}" was deleted or got a new role ID while the secret ID was being issued`);
+    }
     this.log.info({ role: n, secretIdAccessor: accessor }, 'approle secret id issued');
     return { secret_id: secretId, secret_id_accessor: accessor, secret_id_ttl: ttl, secret_id_num_uses: numUses };
   }
