@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { splitCommaLists, type EnginePlugin, type JsonSchema } from '../../plugins/sdk/index.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest, LessorError, notFound } from '../errors.js';
 import { listAnswer } from '../http/envelope.js';
 import { LIST_METHOD } from '../http/request-shape.js';
 import { secretsOf, toHttpError } from './engine-errors.js';
@@ -17,6 +17,19 @@ export function configAndRoleRoutes(app: FastifyInstance, engines: Engines, moun
   const repo = engines.repo;
   const configPath = plugins.find((p) => p.mount.configPath)?.mount.configPath;
   const pluginField = plugins.find((p) => p.mount.pluginField)?.mount.pluginField;
+
+  /** The config as the engine accepts it (verifying the connection unless told not to). */
+  const initialized = async (plugin: EnginePlugin, candidate: Record<string, unknown>, verifyConnection: boolean) => {
+    const engine = plugin.create();
+    try {
+      const { config } = await engine.initialize({ config: candidate, verifyConnection }, engines.ctx(mount, plugin));
+      return (config ?? candidate) as Record<string, unknown>;
+    } catch (err) {
+      throw toHttpError(err, secretValues(plugin, candidate));
+    } finally {
+      await engine.close().catch(() => {});
+    }
+  };
 
   if (configPath) {
     const extra: Record<string, unknown> = { verify_connection: { type: 'boolean' } };
@@ -38,24 +51,23 @@ export function configAndRoleRoutes(app: FastifyInstance, engines: Engines, moun
         }
         const verifyConnection = input.verify_connection !== false;
         if (!('verify_connection' in ((plugin.configSchema.properties as object) ?? {}))) delete input.verify_connection;
-        // An update lays the request's fields over the stored config, as Vault does, so fields
-        // the engine generated itself (signing keys) and secrets not re-sent survive it.
-        const existing = await repo.readConfig(mount, name);
-        const updating = existing !== undefined && existing.plugin === plugin.type;
         splitCommaLists(plugin.configSchema, input);
-        validateWith(updating ? withoutRequired(plugin.configSchema) : plugin.configSchema, input);
-        const candidate = updating ? { ...existing.config, ...input } : input;
-        const engine = plugin.create();
-        let config: Record<string, unknown>;
-        try {
-          config = (await engine.initialize({ config: candidate, verifyConnection }, engines.ctx(mount, plugin))).config as Record<string, unknown>;
-        } catch (err) {
-          throw toHttpError(err, secretValues(plugin, candidate));
-        } finally {
-          await engine.close().catch(() => {});
+        let stored: Record<string, unknown> | undefined;
+        // An update lays the request's fields over the stored config, as Vault does, so fields
+        // the engine generated itself (signing keys) and secrets not re-sent survive it. It is
+        // written only over the version it read: a key rotation or another write landing in
+        // between is merged by going round again, not overwritten.
+        for (let attempt = 0; attempt < 3 && !stored; attempt++) {
+          const existing = await repo.readConfig(mount, name);
+          const updating = existing !== undefined && existing.plugin === plugin.type;
+          validateWith(updating ? withoutRequired(plugin.configSchema) : plugin.configSchema, input);
+          const candidate = updating ? { ...existing.config, ...input } : input;
+          const config = await initialized(plugin, candidate, verifyConnection);
+          if (!existing) await repo.writeConfig(mount, name, plugin.type, config, plugin.secretConfigPaths);
+          else if (!(await repo.writeConfigIfVersion(mount, name, plugin.type, config, plugin.secretConfigPaths, existing.version))) continue;
+          stored = config;
         }
-        const stored = config ?? candidate;
-        await repo.writeConfig(mount, name, plugin.type, stored, plugin.secretConfigPaths);
+        if (!stored) throw new LessorError('CONFLICT', `config ${mount}/${name} kept changing under this write; send it again`);
         await engines.forget(mount, name);
         req.log.info({ mount, config: name, engine: plugin.type }, 'engine config written');
         await notifyConfigWrite(engines, mount, plugin, name, stored, req.log);

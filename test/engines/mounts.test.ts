@@ -3,7 +3,7 @@
 // reconcile and a plugin's own routes (the fake engine mounted at fake/).
 import t from 'tap';
 import pg from 'pg';
-import { fakeSetup } from '../leases/fake-setup.js';
+import { fakeSetup, until } from '../leases/fake-setup.js';
 
 t.test('configs: secrets sealed at rest, never read back; bad input refused', async (t) => {
   const f = await fakeSetup(t);
@@ -99,4 +99,20 @@ t.test('rotate-root, reconcile and a plugin route', async (t) => {
   r = await f.tr.call('GET', 'fake/stats/main');
   t.equal(r.status, 200);
   t.match(r.body.data, { issue: 2, revoke: 1 }, "the plugin's own route");
+});
+
+t.test('a config write racing a change made meanwhile (rotate-root, a key rotation) keeps that change', async (t) => {
+  const f = await fakeSetup(t);
+  const db = new pg.Client({ connectionString: f.targetUrl });
+  await db.connect();
+  t.teardown(() => db.end());
+  const writing = f.tr.call('POST', 'fake/config/main', { body: { plugin_name: 'fake', allowed_roles: ['app', 'other'], write_wait_release: true } });
+  t.ok(await until(async () => (await f.count('write_waiting')) === 1, 5000, 10), 'the write has read the config and is verifying it');
+  t.equal((await f.tr.call('POST', 'fake/rotate-root/main')).status, 204, 'meanwhile the root credential is rotated');
+  const rotated = (await f.tr.rt.engines.repo.readConfig('fake', 'main'))!.config.password;
+  await db.query("INSERT INTO fake_events (kind, credential_id) VALUES ('release', '*')");
+  t.equal((await writing).status, 204);
+  const after = (await f.tr.rt.engines.repo.readConfig('fake', 'main'))!.config;
+  t.equal(after.password, rotated, 'the rotated root credential survives the write that read the config before it');
+  t.same(after.allowed_roles, ['app', 'other'], "and the write's own change is applied");
 });

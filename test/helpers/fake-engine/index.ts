@@ -14,6 +14,8 @@ export interface FakeConfig {
   allowed_roles?: string[] | string;
   revoke_delay_ms?: number;
   password?: string;
+  /** A config write (verify_connection) waits until the test inserts a 'release' row: race it. */
+  write_wait_release?: boolean;
 }
 
 export interface FakeRole {
@@ -42,6 +44,14 @@ class FakeEngine implements SecretsEngine<FakeConfig, FakeRole> {
     this.config = req.config;
     this.pool = new pg.Pool({ connectionString: req.config.connection_url, max: 8 });
     this.pool.on('error', () => {});
+    if (req.verifyConnection && req.config.write_wait_release) {
+      await this.record('write_waiting', 'config');
+      for (let i = 0; i < 1500; i++) {
+        const { rowCount } = await this.pool.query("SELECT 1 FROM fake_events WHERE kind = 'release'");
+        if (rowCount) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
     if (req.verifyConnection) {
       try {
         await this.pool.query('SELECT 1');
@@ -137,6 +147,7 @@ const plugin: EnginePlugin<FakeConfig, FakeRole> = {
       allowed_roles: { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }] },
       revoke_delay_ms: { type: 'integer', minimum: 0 },
       password: { type: 'string' },
+      write_wait_release: { type: 'boolean' },
     },
   },
   roleSchema: {
