@@ -46,11 +46,7 @@ class FakeEngine implements SecretsEngine<FakeConfig, FakeRole> {
     this.pool.on('error', () => {});
     if (req.verifyConnection && req.config.write_wait_release) {
       await this.record('write_waiting', 'config');
-      for (let i = 0; i < 1500; i++) {
-        const { rowCount } = await this.pool.query("SELECT 1 FROM fake_events WHERE kind = 'release'");
-        if (rowCount) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await this.released();
     }
     if (req.verifyConnection) {
       try {
@@ -61,6 +57,15 @@ class FakeEngine implements SecretsEngine<FakeConfig, FakeRole> {
       }
     }
     return { config: req.config };
+  }
+
+  /** Until the test inserts a 'release' row (30 s at most). */
+  private async released() {
+    for (let i = 0; i < 1500; i++) {
+      const { rowCount } = await this.pool!.query("SELECT 1 FROM fake_events WHERE kind = 'release'");
+      if (rowCount) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   private async record(kind: string, credentialId: string, leaseId?: string) {
@@ -74,13 +79,7 @@ class FakeEngine implements SecretsEngine<FakeConfig, FakeRole> {
   }
 
   async newCredential(req: { credentialId: string; leaseId: string; role: FakeRole }) {
-    if (req.role.issue_wait_release) {
-      for (let i = 0; i < 1500; i++) {
-        const { rowCount } = await this.pool!.query("SELECT 1 FROM fake_events WHERE kind = 'release'");
-        if (rowCount) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
+    if (req.role.issue_wait_release) await this.released();
     if (req.role.fail_issue) throw upstreamError(`issue failed for ${req.credentialId} on ${this.config!.connection_url}`);
     await this.record('issue', req.credentialId, req.leaseId);
     const password = randomBytes(12).toString('hex');
