@@ -71,26 +71,36 @@ async function writeStaticRole(req: RouteRequest, api: MountApi) {
   if (!config) throw configError(`config "${dbName}" does not exist`);
   if (!roleListAllows(config.allowed_roles, name)) throw configError(`role "${name}" is not allowed by config "${dbName}" (add it to allowed_roles)`);
 
-  const doc: StaticRoleDoc = { ...existing, db_name: dbName, username };
   if (body.rotation_period !== undefined && body.rotation_schedule !== undefined) {
     throw configError('set rotation_period or rotation_schedule, not both');
   }
-  if (body.rotation_period !== undefined) {
-    doc.rotation_period = parseDuration(body.rotation_period, 'rotation_period');
-    delete doc.rotation_schedule;
-    if (doc.rotation_period < MIN_PERIOD_S) throw configError(`rotation_period must be at least ${MIN_PERIOD_S}s`);
-  }
-  if (body.rotation_schedule !== undefined) {
-    doc.rotation_schedule = String(body.rotation_schedule);
-    delete doc.rotation_period;
-  }
-  if (doc.rotation_period === undefined && doc.rotation_schedule === undefined) {
-    throw configError('one of rotation_period or rotation_schedule is required');
-  }
-  nextRotation(doc, api.ctx.now()); // validates the cron expression
-  if (body.rotation_statements !== undefined) doc.rotation_statements = body.rotation_statements as string | string[];
+  // The request's settings, laid over the role as it is when written: a rotation running
+  // meanwhile owns the password fields, and this write must not put back the ones it read.
+  const settle = (base: StaticRoleDoc | undefined): StaticRoleDoc => {
+    const doc: StaticRoleDoc = { ...base, db_name: dbName, username };
+    if (body.rotation_period !== undefined) {
+      doc.rotation_period = parseDuration(body.rotation_period, 'rotation_period');
+      delete doc.rotation_schedule;
+      if (doc.rotation_period < MIN_PERIOD_S) throw configError(`rotation_period must be at least ${MIN_PERIOD_S}s`);
+    }
+    if (body.rotation_schedule !== undefined) {
+      doc.rotation_schedule = String(body.rotation_schedule);
+      delete doc.rotation_period;
+    }
+    if (doc.rotation_period === undefined && doc.rotation_schedule === undefined) {
+      throw configError('one of rotation_period or rotation_schedule is required');
+    }
+    nextRotation(doc, api.ctx.now()); // validates the cron expression
+    if (body.rotation_statements !== undefined) doc.rotation_statements = body.rotation_statements as string | string[];
+    return doc;
+  };
+  settle(existing); // bad input answers before anything is written
 
-  await api.docs.put(STATIC_KIND, name, doc);
+  // An update goes only over a role that still exists (a delete meanwhile wins).
+  const written = existing
+    ? await api.docs.update<StaticRoleDoc>(STATIC_KIND, name, (d) => d && settle(d))
+    : await api.docs.update<StaticRoleDoc>(STATIC_KIND, name, (d) => settle(d));
+  if (!written) throw notFoundError(`no static role named "${name}"`);
   await api.ctx.state.set(staticUserKey(username), name);
   if (!existing) {
     // As Vault: a new static role takes over the user by rotating its password at once.
@@ -102,10 +112,12 @@ async function writeStaticRole(req: RouteRequest, api: MountApi) {
       await api.ctx.state.del(staticUserKey(username));
       throw err;
     }
-  } else if (!doc.pending) {
-    doc.next_rotation = nextRotation(doc, doc.last_vault_rotation ?? api.ctx.now());
-    await api.docs.put(STATIC_KIND, name, doc);
-    await api.schedule(jobIdFor(name), doc.next_rotation);
+  } else {
+    // A new period or schedule moves the next rotation; one in progress schedules its own.
+    const now = api.ctx.now();
+    const doc = await api.docs.update<StaticRoleDoc>(STATIC_KIND, name, (d) =>
+      d && !d.pending ? { ...d, next_rotation: nextRotation(d, d.last_vault_rotation ?? now) } : undefined);
+    if (doc && !doc.pending && doc.next_rotation !== undefined) await api.schedule(jobIdFor(name), doc.next_rotation);
   }
   return { status: 204 as const };
 }

@@ -70,14 +70,23 @@ async function engineFor(api: MountApi, doc: StaticRoleDoc) {
   return { engine, policy: config.password_policy as PasswordPolicy | undefined };
 }
 
+/** Changes the stored role over the version it read; a role deleted meanwhile stays deleted. */
+function updateRole(api: MountApi, name: string, change: (doc: StaticRoleDoc) => StaticRoleDoc | undefined) {
+  return api.docs.update<StaticRoleDoc>(STATIC_KIND, name, (doc) => {
+    if (!doc) throw notFoundError(`no static role named "${name}"`);
+    return change(doc);
+  }) as Promise<StaticRoleDoc>;
+}
+
 /** Phase 1: a pending password, stored before anything changes in the database. */
 export async function beginRotation(api: MountApi, name: string): Promise<StaticRoleDoc> {
-  const doc = await load(api, name);
-  if (doc.pending) return doc;
-  const { policy } = await engineFor(api, doc);
+  const current = await load(api, name);
+  if (current.pending) return current;
+  const { policy } = await engineFor(api, current);
   const now = api.ctx.now();
-  doc.pending = { password: generatePassword(policy), since: now };
-  await api.docs.put(STATIC_KIND, name, doc);
+  const password = generatePassword(policy);
+  // A rotation begun elsewhere meanwhile keeps its pending password: this one joins it.
+  const doc = await updateRole(api, name, (d) => (d.pending ? undefined : { ...d, pending: { password, since: now } }));
   // The safety net: if this process dies before promoting, the job finishes the rotation.
   await api.schedule(jobIdFor(name), now + backoffMs((doc.failures ?? 0) + 1));
   return doc;
@@ -88,14 +97,13 @@ export async function applyRotation(api: MountApi, name: string): Promise<Static
   const doc = await load(api, name);
   if (!doc.pending) throw configError(`static role "${name}" has no rotation in progress`);
   const { engine } = await engineFor(api, doc);
+  const { password } = doc.pending;
   await engine.updateCredential!({
     credentialId: doc.username, roleName: name,
     role: { db_name: doc.db_name, rotation_statements: doc.rotation_statements },
-    password: doc.pending.password,
+    password,
   }, api.ctx);
-  doc.pending.applied = true;
-  await api.docs.put(STATIC_KIND, name, doc);
-  return doc;
+  return updateRole(api, name, (d) => (d.pending?.password === password ? { ...d, pending: { ...d.pending, applied: true } } : undefined));
 }
 
 /** Phase 3: proven by a login, the pending password becomes current; the next rotation is scheduled. */
@@ -103,19 +111,23 @@ export async function promoteRotation(api: MountApi, name: string): Promise<Stat
   const doc = await load(api, name);
   if (!doc.pending) return doc;
   const { engine } = await engineFor(api, doc);
-  if (!(await engine.verifyCredential!({ credentialId: doc.username, password: doc.pending.password }, api.ctx))) {
+  const { password } = doc.pending;
+  if (!(await engine.verifyCredential!({ credentialId: doc.username, password }, api.ctx))) {
     throw configError(`static role "${name}": the new password does not log in`);
   }
   const now = api.ctx.now();
-  doc.password = doc.pending.password;
-  doc.last_vault_rotation = now;
-  delete doc.pending;
-  doc.failures = 0;
-  doc.next_rotation = nextRotation(doc, now);
-  await api.docs.put(STATIC_KIND, name, doc);
-  await api.schedule(jobIdFor(name), doc.next_rotation);
-  api.ctx.log.info({ staticRole: name, username: doc.username }, 'static role password rotated');
-  return doc;
+  let promoted = false;
+  const next = await updateRole(api, name, (d) => {
+    // Promoted by another replica meanwhile (or a newer rotation begun): nothing to do here.
+    promoted = d.pending?.password === password;
+    if (!promoted) return undefined;
+    const { pending: _done, ...rest } = d;
+    return { ...rest, password, last_vault_rotation: now, failures: 0, next_rotation: nextRotation(d, now) };
+  });
+  if (!promoted) return next;
+  await api.schedule(jobIdFor(name), next.next_rotation!);
+  api.ctx.log.info({ staticRole: name, username: next.username }, 'static role password rotated');
+  return next;
 }
 
 /**
@@ -131,11 +143,9 @@ export async function rotateStaticRole(api: MountApi, name: string): Promise<Sta
     if (!works) doc = await applyRotation(api, name);
     return await promoteRotation(api, name);
   } catch (err) {
-    const doc = await api.docs.get<StaticRoleDoc>(STATIC_KIND, name);
+    const doc = await api.docs.update<StaticRoleDoc>(STATIC_KIND, name, (d) => d && { ...d, failures: (d.failures ?? 0) + 1 });
     if (doc) {
-      doc.failures = (doc.failures ?? 0) + 1;
-      await api.docs.put(STATIC_KIND, name, doc);
-      await api.schedule(jobIdFor(name), api.ctx.now() + backoffMs(doc.failures));
+      await api.schedule(jobIdFor(name), api.ctx.now() + backoffMs(doc.failures ?? 1));
       api.ctx.log.warn({ staticRole: name, failures: doc.failures, error: (err as Error).message }, 'static role rotation failed; will retry');
     }
     throw err;

@@ -159,6 +159,12 @@ export interface MountApi {
   docs: {
     get<T = unknown>(kind: string, name: string): Promise<T | undefined>;
     put(kind: string, name: string, value: unknown): Promise<void>;
+    /**
+     * Read-change-write that never undoes a concurrent writer: `change` gets the current
+     * document (a copy; undefined if none) and returns the one to store, or undefined to store
+     * nothing; it may run more than once. Resolves to the document stored afterwards.
+     */
+    update<T = unknown>(kind: string, name: string, change: (current: T | undefined) => T | undefined | Promise<T | undefined>): Promise<T | undefined>;
     delete(kind: string, name: string): Promise<void>;
     list(kind: string): Promise<string[]>;
   };

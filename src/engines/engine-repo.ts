@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Sealer } from '../crypto/sealer.js';
 import type { SqlStore } from '../db/sql-store.js';
+import { LessorError } from '../errors.js';
 import { MemoryVersionCounter, VersionedCache, type VersionCounter } from '../redis/version-counter.js';
 import type { SealedColumn } from '../crypto/rewrap.js';
 
@@ -214,8 +215,34 @@ export class EngineRepo {
     const sealed = await this.sealer.seal(Buffer.from(JSON.stringify(value)), docAad(mount, kind, name));
     await this.sql.query(
       `INSERT INTO engine_docs (mount, kind, name, sealed) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (mount, kind, name) DO UPDATE SET sealed = EXCLUDED.sealed, updated_at = now()`,
+       ON CONFLICT (mount, kind, name) DO UPDATE SET sealed = EXCLUDED.sealed, version = engine_docs.version + 1, updated_at = now()`,
       [mount, kind, name, sealed]);
+  }
+
+  /**
+   * Read, change, write over the version read; a writer that lost the race goes round again
+   * with the newer document. `change` gets a copy (undefined when there is none) and returns
+   * the document to store, or undefined to leave it as it is; a document deleted meanwhile is
+   * never brought back by an update that read it before. Returns what is stored afterwards.
+   */
+  async updateDoc<T>(mount: string, kind: string, name: string, change: (current: T | undefined) => T | undefined | Promise<T | undefined>): Promise<T | undefined> {
+    const aad = docAad(mount, kind, name);
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const { rows } = await this.sql.query<{ sealed: string; version: string }>(
+        'SELECT sealed, version FROM engine_docs WHERE mount = $1 AND kind = $2 AND name = $3', [mount, kind, name]);
+      const current = rows[0] ? (JSON.parse((await this.sealer.open(rows[0].sealed, aad)).toString('utf8')) as T) : undefined;
+      const next = await change(current === undefined ? undefined : structuredClone(current));
+      if (next === undefined) return current;
+      const sealed = await this.sealer.seal(Buffer.from(JSON.stringify(next)), aad);
+      const { rowCount } = rows[0]
+        ? await this.sql.query(
+          `UPDATE engine_docs SET sealed = $4, version = version + 1, updated_at = now()
+            WHERE mount = $1 AND kind = $2 AND name = $3 AND version = $5`, [mount, kind, name, sealed, rows[0].version])
+        : await this.sql.query(
+          'INSERT INTO engine_docs (mount, kind, name, sealed) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [mount, kind, name, sealed]);
+      if (rowCount === 1) return next;
+    }
+    throw new LessorError('CONFLICT', `${kind} ${name} on ${mount}/ kept changing under this update; try again`);
   }
 
   async deleteDoc(mount: string, kind: string, name: string): Promise<void> {

@@ -233,6 +233,7 @@ export class Engines implements LeaseEngines, JobRunner {
       docs: {
         get: (kind, name) => repo.getDoc(mount, kind, name),
         put: (kind, name, value) => repo.putDoc(mount, kind, name, value),
+        update: (kind, name, change) => repo.updateDoc(mount, kind, name, change),
         delete: (kind, name) => repo.deleteDoc(mount, kind, name),
         list: (kind) => repo.listDocs(mount, kind),
       },

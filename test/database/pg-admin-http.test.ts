@@ -3,7 +3,9 @@
 // a rotation interrupted between "applied" and "promoted").
 import t from 'tap';
 import postgres from '../../plugins/postgres/index.js';
-import { applyRotation, beginRotation, STATIC_KIND, type StaticRoleDoc } from '../../plugins/sdk/static-rotation.js';
+import { applyRotation, beginRotation, rotateStaticRole, STATIC_KIND, type StaticRoleDoc } from '../../plugins/sdk/static-rotation.js';
+import { staticRoleRoutes } from '../../plugins/sdk/static-roles.js';
+import type { MountApi } from '../../plugins/sdk/types.js';
 import { pgHttp } from './http-setup.js';
 import { waitUntil } from '../helpers/proc.js';
 
@@ -158,4 +160,33 @@ t.test('a failing static rotation keeps the current password and retries with ba
   t.ok(await fx.login(user, current), 'and still works');
   const doc = (await tr.rt.engines.api('database', postgres).docs.get<StaticRoleDoc>(STATIC_KIND, 'flaky'))!;
   t.equal(doc.failures, 1, 'failure counted for backoff');
+});
+
+t.test('a static role written while its password rotates keeps the rotated password', async (t) => {
+  const { tr, fx } = await pgHttp(t);
+  const user = `${fx.tag}_busy`;
+  await fx.su(`CREATE ROLE "${user}" LOGIN PASSWORD 'seed-password' IN ROLE "${fx.group}"`);
+  t.equal((await tr.call('POST', 'database/static-roles/busy', { body: { db_name: 'pg', username: user, rotation_period: '1h' } })).status, 204);
+  const api = tr.rt.engines.api('database', postgres);
+  const before = (await api.docs.get<StaticRoleDoc>(STATIC_KIND, 'busy'))!.password!;
+
+  // The write reads the role, then checks its config; a whole rotation lands right there.
+  let during: (() => Promise<unknown>) | undefined = () => rotateStaticRole(api, 'busy');
+  const racing: MountApi = {
+    ...api,
+    readConfig: async (name) => {
+      const run = during;
+      during = undefined;
+      await run?.();
+      return api.readConfig(name);
+    },
+  };
+  const write = staticRoleRoutes.find((r) => r.method === 'POST' && r.path === 'static-roles/:name')!;
+  await write.handler({ params: { name: 'busy' }, query: {}, body: { rotation_period: 7200 } }, racing);
+
+  const after = (await api.docs.get<StaticRoleDoc>(STATIC_KIND, 'busy'))!;
+  t.not(after.password, before, 'the rotation that ran during the write is kept');
+  t.equal(after.rotation_period, 7200, "and so is the write's own change");
+  const creds = (await tr.call('GET', 'database/static-creds/busy')).body.data;
+  t.ok(await fx.canSelect(user, creds.password), 'static-creds hands out the password the database has');
 });

@@ -47,7 +47,7 @@ export async function fakeMount(t: Teardown): Promise<FakeMount> {
     liveCredentialIds: async () => new Set(),
     schedule: async (id, due) => void jobs.set(id, due),
     unschedule: async (id) => void jobs.delete(id),
-    docs: { get: async () => undefined, put: async () => {}, delete: async () => {}, list: async () => [] },
+    docs: { get: async () => undefined, put: async () => {}, update: async () => undefined, delete: async () => {}, list: async () => [] },
   };
   return {
     api,
