@@ -100,11 +100,15 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async detach(id: string, forget: string[]): Promise<boolean> {
-    // The record is written only here and at creation, so reading it first races with nothing.
-    const stored = await this.get(id);
-    if (!stored) return false;
-    const rec = JSON.stringify(detached(stored.record, forget));
-    return (await this.run(() => runScript<number>(this.redis, 'tokenRewrite', [this.t(id)], [rec]))) === 1;
+    // Compare-and-set on the record read: two revoke-orphans cutting one subtree at different
+    // heights each go round again on the other's result instead of overwriting it.
+    for (;;) {
+      const read = await this.run(() => this.redis.hget(this.t(id), 'rec'));
+      if (!read) return false;
+      const next = JSON.stringify(detached(JSON.parse(read) as TokenRecord, forget));
+      const r = await this.run(() => runScript<number>(this.redis, 'tokenRewrite', [this.t(id)], [read, next]));
+      if (r !== -1) return r === 1;
+    }
   }
 
   expired(now: number, limit: number): Promise<string[]> {

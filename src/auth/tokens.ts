@@ -167,7 +167,9 @@ export class TokenService {
     if (stored.expireTime === 0) return stored; // never expires: nothing to extend
     if (!r.renewable) throw badRequest('token is not renewable');
     const now = this.now();
-    let expireTime = now + ((rolePeriod || r.period) || incrementSec || r.creationTtl) * 1000;
+    // Vault's rule: a role period of 0 leaves the token's own; either is capped at the system max.
+    const period = Math.min(rolePeriod || r.period || 0, MAX_TTL);
+    let expireTime = now + (period || incrementSec || r.creationTtl) * 1000;
     if (r.maxExpireTime > 0) expireTime = Math.min(expireTime, r.maxExpireTime);
     if (r.parent) {
       const parent = await this.store.get(r.parent);

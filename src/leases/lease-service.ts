@@ -120,14 +120,9 @@ export class LeaseService {
     if (!activated || !(await this.tokenLive(intent.tokenId))) {
       // Revoked while being created (its token was revoked, a revoke-prefix): a reaper may have
       // run the revocation before the credential existed, so this request revokes what it just
-      // created, from what it knows rather than from a record the reaper may be removing. The
-      // record is put back first so a failed revocation is retried like any other.
-      if (!activated) {
-        await store.create(intent, 'pending', now).catch(() => {});
-        await store.activate(id, internal).catch(() => false);
-      }
+      // created, from what it knows rather than from a record the reaper may be removing.
       const lease: LeaseRecord = { ...intent, state: activated ? 'active' : 'pending', revoking: true, internal, attempts: 0 };
-      await this.revokeHolding(lease).catch(() => {});
+      await this.revokeHolding(lease, intent).catch(() => {});
       throw new LessorError('CONFLICT', 'the lease was revoked while it was being issued');
     }
     metrics.issued.inc({ mount: req.mount });
@@ -149,10 +144,19 @@ export class LeaseService {
     return !lookup || (await lookup(tokenId)) !== undefined;
   }
 
-  /** Revokes a lease this replica knows, holding the claim, whether or not its record is still there. */
-  private async revokeHolding(lease: LeaseRecord): Promise<'revoked' | 'retry' | 'irrevocable'> {
-    const now = this.deps.clock();
-    await this.deps.store.markRevoking(lease.id, now, now + this.deps.options.claimTimeoutMs);
+  /**
+   * Revokes a lease this replica knows, holding the claim. A record a reaper removed meanwhile
+   * (its revocation ran before the credential existed) is put back first, so a failure here
+   * leaves something for the reaper to retry.
+   */
+  private async revokeHolding(lease: LeaseRecord, intent: LeaseIntent): Promise<'revoked' | 'retry' | 'irrevocable'> {
+    const { store, clock, options } = this.deps;
+    const claim = () => store.markRevoking(lease.id, clock(), clock() + options.claimTimeoutMs);
+    if (!(await claim())) {
+      await store.create(intent, 'pending', clock()).catch(() => {});
+      await store.activate(lease.id, lease.internal).catch(() => false);
+      await claim();
+    }
     return this.deps.revoker.revoke(lease);
   }
 

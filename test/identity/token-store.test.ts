@@ -47,9 +47,17 @@ async function contract(t: Test, store: TokenStore) {
 
   t.equal(await store.create(rec('gc', 'c1'), now + 60_000, now), 'created');
   t.ok(await store.detach('gc', ['c1', 'p']), 'revoke-orphan cuts a live token off its revoked ancestors');
-  t.match((await store.get('gc'))!.record, { parent: '', ancestors: [] }, 'an orphan now');
+  const gc = (await store.get('gc'))!.record;
+  t.same([gc.parent, gc.ancestors], ['', []], 'an orphan now');
   t.ok(await store.remove('gc'));
   t.notOk(await store.detach('gc', ['c1']), 'a token gone meanwhile is not brought back');
+  // Two revoke-orphans cutting one subtree at different heights, at once: both cuts stay.
+  t.equal(await store.create(rec('b'), now + 60_000, now), 'created');
+  t.equal(await store.create({ ...rec('deep', 'b'), ancestors: ['b', 'a', 'x'] }, now + 60_000, now), 'created');
+  const both = await Promise.all([store.detach('deep', ['a', 'x']), store.detach('deep', ['b'])]);
+  t.same(both, [true, true]);
+  const deep = (await store.get('deep'))!.record;
+  t.same([deep.parent, deep.ancestors], ['', []], 'neither cut undoes the other');
   t.equal(await store.get('gc'), undefined);
 
   const removed = await store.remove('c1');

@@ -181,7 +181,8 @@ export function authTokenRoutes(tokens: TokenService, access: AccessControl, rol
       const inc = increment === undefined ? undefined : parseDuration(increment, 'increment');
       // As in Vault, a token made through a role renews under the role as it is now: a deleted
       // role stops its tokens' renewals, and a changed period reaches them at their next one.
-      const roleName = stored.record.role;
+      // (A token that never expires has nothing to renew, whatever became of its role.)
+      const roleName = stored.expireTime === 0 ? undefined : stored.record.role;
       const role = roleName ? await roles.find(roleName) : undefined;
       if (roleName && !role) throw badRequest(`original token role (${roleName}) could not be found, not renewing`);
       const s = await tokens.renew(stored, inc, role?.tokenPeriod);
