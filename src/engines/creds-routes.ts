@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EnginePlugin, RouteRequest } from '../../plugins/sdk/index.js';
 import { badRequest, notFound, permissionDenied } from '../errors.js';
@@ -82,10 +83,22 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
       } catch (err) {
         throw toHttpError(err, inst.secrets);
       }
+      // What the rotation changed goes over the config as it is now (compare-and-set): an admin
+      // write landing while the target changed its password keeps its own fields.
+      const before = inst.config as Record<string, unknown>;
+      const rotated = Object.keys({ ...before, ...config }).filter((k) => !isDeepStrictEqual(before[k], config[k]));
+      const apply = async (current: Record<string, unknown>) => {
+        const next = { ...current };
+        for (const k of rotated) {
+          if (k in config) next[k] = config[k];
+          else delete next[k];
+        }
+        return next;
+      };
       // The target already has the new secret: persisting it must not be lost to one blip.
       for (let attempt = 1; ; attempt++) {
         try {
-          await api.writeConfig(name, config);
+          await api.updateConfig!(name, apply);
           break;
         } catch (err) {
           if (attempt >= 5) {

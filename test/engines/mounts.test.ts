@@ -116,3 +116,20 @@ t.test('a config write racing a change made meanwhile (rotate-root, a key rotati
   t.equal(after.password, rotated, 'the rotated root credential survives the write that read the config before it');
   t.same(after.allowed_roles, ['app', 'other'], "and the write's own change is applied");
 });
+
+t.test('rotate-root racing a config write keeps the write', async (t) => {
+  const f = await fakeSetup(t, { config: { rotate_wait_release: true } });
+  const db = new pg.Client({ connectionString: f.targetUrl });
+  await db.connect();
+  t.teardown(() => db.end());
+  const before = (await f.tr.rt.engines.repo.readConfig('fake', 'main'))!.config;
+  const rotating = f.tr.call('POST', 'fake/rotate-root/main');
+  t.ok(await until(async () => (await f.count('rotate_waiting')) === 1, 5000, 10), 'rotate-root has read its config');
+  t.equal((await f.tr.call('POST', 'fake/config/main', { body: { plugin_name: 'fake', allowed_roles: ['app', 'later'] } })).status, 204, 'meanwhile an admin writes the config');
+  await db.query("INSERT INTO fake_events (kind, credential_id) VALUES ('release', '*')");
+  const rotated = await rotating;
+  t.equal(rotated.status, 204, JSON.stringify(rotated.body));
+  const after = (await f.tr.rt.engines.repo.readConfig('fake', 'main'))!.config;
+  t.not(after.password, before.password, 'the new root credential is stored');
+  t.same(after.allowed_roles, ['app', 'later'], "and the admin's write is not undone by it");
+});

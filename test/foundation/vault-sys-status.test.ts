@@ -102,6 +102,9 @@ t.test('enable, disable and tune of the fixed mounts: the tune reads, every writ
   t.equal(tune.status, 200);
   t.match(tune.body.data, { default_lease_ttl: 768 * 3600, max_lease_ttl: 768 * 3600 }, "a token's defaults");
   t.equal((await tr.call('GET', 'sys/mounts/nothing-here/tune')).status, 404, 'no such mount');
+  const one = await tr.call('GET', 'sys/mounts/database');
+  t.same(one.body.data, before['database/'], 'one mount reads as the listing shows it');
+  t.equal((await tr.call('GET', 'sys/mounts/database/nothing')).status, 404);
 
   const plain = (await tr.call('POST', 'auth/token/create', { body: { policies: ['default'] } })).body.auth.client_token;
   t.equal((await tr.call('POST', 'sys/mounts/kv', { token: plain, body: { type: 'kv' } })).status, 403, 'policy is checked first');

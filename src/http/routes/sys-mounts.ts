@@ -21,8 +21,8 @@ export function sysMountRoutes(secrets: MountInfo[], auth: MountInfo[], ttls: { 
   return async (app: FastifyInstance) => {
     app.route({ method: 'GET', url: '/v1/sys/mounts', handler: async (_req, reply) => reply.answer({ data: secretsView }) });
     app.route({ method: 'GET', url: '/v1/sys/auth', handler: async (_req, reply) => reply.answer({ data: authView }) });
-    fixedMountRoutes(app, 'mounts', 'secrets engine', secrets, ttls.secrets);
-    fixedMountRoutes(app, 'auth', 'auth method', auth, ttls.auth);
+    fixedMountRoutes(app, 'mounts', 'secrets engine', secrets, secretsView, ttls.secrets);
+    fixedMountRoutes(app, 'auth', 'auth method', auth, authView, ttls.auth);
   };
 }
 
@@ -38,7 +38,7 @@ export interface MountTtls {
  * nothing (an enable of a path already mounted gets Vault's own "already in use"), rather than
  * a 404 that reads like a wrong address.
  */
-function fixedMountRoutes(app: FastifyInstance, kind: 'mounts' | 'auth', noun: string, mounts: MountInfo[], ttls: MountTtls) {
+function fixedMountRoutes(app: FastifyInstance, kind: 'mounts' | 'auth', noun: string, mounts: MountInfo[], listed: Record<string, unknown>, ttls: MountTtls) {
   const byPath = new Map(mounts.map((m) => [m.path, m]));
   const find = (path: string) => byPath.get(path.replace(/\/+$/, ''));
   const fixed = `lessor's ${noun}s come with its plugins and cannot be enabled, disabled or tuned over the API`;
@@ -48,6 +48,9 @@ function fixedMountRoutes(app: FastifyInstance, kind: 'mounts' | 'auth', noun: s
     handler: async (req, reply) => {
       const rest = (req.params as { '*': string })['*'];
       const m = /^(.+?)\/tune\/?$/.exec(rest);
+      // `sys/mounts/:path` itself: the mount as the listing shows it (Vault 1.10's read).
+      const whole = !m && find(rest);
+      if (whole) return reply.answer({ data: listed[`${whole.path}/`] });
       const mount = m && find(m[1]);
       if (!mount) throw notFound(`no ${noun} mounted at ${m ? m[1] : rest}`);
       return reply.answer({

@@ -16,6 +16,8 @@ export interface FakeConfig {
   password?: string;
   /** A config write (verify_connection) waits until the test inserts a 'release' row: race it. */
   write_wait_release?: boolean;
+  /** rotate-root waits the same way, after reading its config. */
+  rotate_wait_release?: boolean;
 }
 
 export interface FakeRole {
@@ -59,12 +61,21 @@ class FakeEngine implements SecretsEngine<FakeConfig, FakeRole> {
     return { config: req.config };
   }
 
-  /** Until the test inserts a 'release' row (30 s at most). */
+  /**
+   * Until the test inserts a 'release' row (30 s at most). On a connection of its own: a config
+   * write meanwhile closes this instance's pool.
+   */
   private async released() {
-    for (let i = 0; i < 1500; i++) {
-      const { rowCount } = await this.pool!.query("SELECT 1 FROM fake_events WHERE kind = 'release'");
-      if (rowCount) return;
-      await new Promise((r) => setTimeout(r, 20));
+    const c = new pg.Client({ connectionString: this.config!.connection_url });
+    await c.connect();
+    try {
+      for (let i = 0; i < 1500; i++) {
+        const { rowCount } = await c.query("SELECT 1 FROM fake_events WHERE kind = 'release'");
+        if (rowCount) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await c.end();
     }
   }
 
@@ -116,6 +127,10 @@ class FakeEngine implements SecretsEngine<FakeConfig, FakeRole> {
   }
 
   async rotateRoot(): Promise<{ config: FakeConfig }> {
+    if (this.config!.rotate_wait_release) {
+      await this.record('rotate_waiting', 'config');
+      await this.released();
+    }
     return { config: { ...this.config!, password: randomBytes(16).toString('hex') } };
   }
 
@@ -147,6 +162,7 @@ const plugin: EnginePlugin<FakeConfig, FakeRole> = {
       revoke_delay_ms: { type: 'integer', minimum: 0 },
       password: { type: 'string' },
       write_wait_release: { type: 'boolean' },
+      rotate_wait_release: { type: 'boolean' },
     },
   },
   roleSchema: {
