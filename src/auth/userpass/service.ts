@@ -38,11 +38,17 @@ export class UserpassService {
     const password = body.password as string | undefined;
     if (!prev && !password) throw badRequest('missing password');
     const settings = mergeTokenSettings(body, prev?.settings ?? DEFAULT_TOKEN_SETTINGS);
-    const hash = password ? await hashPassword(password) : prev!.hash;
+    if (!password) {
+      // Settings only: the stored hash is left alone, so a password change landing between the
+      // read above and this write is not undone by putting back the hash that was read.
+      const { rowCount } = await this.sql.query('UPDATE userpass_users SET settings = $2, updated_at = now() WHERE name = $1', [name.toLowerCase(), JSON.stringify(settings)]);
+      if (rowCount === 0) throw notFound(`no user named "${name}"`);
+      return;
+    }
     await this.sql.query(
       `INSERT INTO userpass_users (name, password_hash, settings) VALUES ($1, $2, $3)
        ON CONFLICT (name) DO UPDATE SET password_hash = EXCLUDED.password_hash, settings = EXCLUDED.settings, updated_at = now()`,
-      [name.toLowerCase(), hash, JSON.stringify(settings)],
+      [name.toLowerCase(), await hashPassword(password), JSON.stringify(settings)],
     );
   }
 
