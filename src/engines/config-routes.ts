@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { splitCommaLists, type EnginePlugin, type JsonSchema } from '../../plugins/sdk/index.js';
-import { badRequest, LessorError, notFound } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
 import { listAnswer } from '../http/envelope.js';
 import { LIST_METHOD } from '../http/request-shape.js';
 import { secretsOf, toHttpError } from './engine-errors.js';
@@ -52,22 +52,16 @@ export function configAndRoleRoutes(app: FastifyInstance, engines: Engines, moun
         const verifyConnection = input.verify_connection !== false;
         if (!('verify_connection' in ((plugin.configSchema.properties as object) ?? {}))) delete input.verify_connection;
         splitCommaLists(plugin.configSchema, input);
-        let stored: Record<string, unknown> | undefined;
         // An update lays the request's fields over the stored config, as Vault does, so fields
         // the engine generated itself (signing keys) and secrets not re-sent survive it. It is
         // written only over the version it read: a key rotation or another write landing in
         // between is merged by going round again, not overwritten.
-        for (let attempt = 0; attempt < 3 && !stored; attempt++) {
-          const existing = await repo.readConfig(mount, name);
+        const stored = await repo.updateConfig(mount, name, async (existing) => {
           const updating = existing !== undefined && existing.plugin === plugin.type;
           validateWith(updating ? withoutRequired(plugin.configSchema) : plugin.configSchema, input);
           const candidate = updating ? { ...existing.config, ...input } : input;
-          const config = await initialized(plugin, candidate, verifyConnection);
-          if (!existing) await repo.writeConfig(mount, name, plugin.type, config, plugin.secretConfigPaths);
-          else if (!(await repo.writeConfigIfVersion(mount, name, plugin.type, config, plugin.secretConfigPaths, existing.version))) continue;
-          stored = config;
-        }
-        if (!stored) throw new LessorError('CONFLICT', `config ${mount}/${name} kept changing under this write; send it again`);
+          return { plugin: plugin.type, config: await initialized(plugin, candidate, verifyConnection), secretPaths: plugin.secretConfigPaths };
+        }, 3);
         await engines.forget(mount, name);
         req.log.info({ mount, config: name, engine: plugin.type }, 'engine config written');
         await notifyConfigWrite(engines, mount, plugin, name, stored, req.log);

@@ -120,19 +120,34 @@ export class EngineRepo {
   }
 
   /**
-   * Writes only if the stored version is still `expected` (optimistic concurrency for
-   * read-modify-write); false when another writer came first.
+   * Read, change, write over the version read (optimistic concurrency): a writer that lost the
+   * race goes round again on the newer config, up to `rounds` times, then 409. `change` gets the
+   * stored config (undefined when there is none, and then the write is an insert that a
+   * concurrent create beats the same way). Returns the config written.
    */
-  async writeConfigIfVersion(
-    mount: string, name: string, plugin: string, config: Record<string, unknown>, secretPaths: string[], expected: number,
-  ): Promise<boolean> {
-    const { plain, sealed } = await this.splitSecrets(mount, name, config, secretPaths);
-    const { rowCount } = await this.sql.query(
-      `UPDATE engine_configs SET plugin = $3, config = $4, secrets = $5, version = version + 1, updated_at = now()
-        WHERE mount = $1 AND name = $2 AND version = $6`,
-      [mount, name, plugin, JSON.stringify(plain), sealed, expected]);
-    if (rowCount === 1) await this.changed();
-    return rowCount === 1;
+  async updateConfig(
+    mount: string, name: string,
+    change: (existing: StoredConfig | undefined) => Promise<{ plugin: string; config: Record<string, unknown>; secretPaths: string[] }>,
+    rounds = 10,
+  ): Promise<Record<string, unknown>> {
+    for (let attempt = 0; attempt < rounds; attempt++) {
+      const existing = await this.readConfig(mount, name);
+      const next = await change(existing);
+      const { plain, sealed } = await this.splitSecrets(mount, name, next.config, next.secretPaths);
+      const { rowCount } = existing
+        ? await this.sql.query(
+          `UPDATE engine_configs SET plugin = $3, config = $4, secrets = $5, version = version + 1, updated_at = now()
+            WHERE mount = $1 AND name = $2 AND version = $6`,
+          [mount, name, next.plugin, JSON.stringify(plain), sealed, existing.version])
+        : await this.sql.query(
+          'INSERT INTO engine_configs (mount, name, plugin, config, secrets) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+          [mount, name, next.plugin, JSON.stringify(plain), sealed]);
+      if (rowCount === 1) {
+        await this.changed();
+        return next.config;
+      }
+    }
+    throw new LessorError('CONFLICT', `config ${mount}/${name} kept changing under this write; try again`);
   }
 
   private async splitSecrets(mount: string, name: string, config: Record<string, unknown>, secretPaths: string[]) {

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { notFoundError, configError, type EngineContext, type EnginePlugin, type MountApi, type SecretsEngine } from '../../plugins/sdk/index.js';
 import type { Sealer } from '../crypto/sealer.js';
-import { LessorError } from '../errors.js';
 import type { LeaseEngines } from '../leases/lease-revoker.js';
 import type { LeaseRecord, LeaseStore } from '../leases/lease-store.js';
 import { internalAad } from '../leases/lease-service.js';
@@ -212,18 +211,13 @@ export class Engines implements LeaseEngines, JobRunner {
         await this.forget(mount, name);
       },
       updateConfig: async (name, change) => {
-        // Optimistic concurrency: a writer that lost the race re-reads and re-applies its change.
-        for (let attempt = 0; attempt < 10; attempt++) {
-          const existing = await repo.readConfig(mount, name);
+        const next = await repo.updateConfig(mount, name, async (existing) => {
           if (!existing) throw notFoundError(`no config named ${name} on ${mount}/`);
           const owner = this.pluginFor(mount, existing.plugin) || plugin;
-          const next = await change(existing.config);
-          if (await repo.writeConfigIfVersion(mount, name, owner.type, next, owner.secretConfigPaths, existing.version)) {
-            await this.forget(mount, name);
-            return next;
-          }
-        }
-        throw new LessorError('CONFLICT', `config ${mount}/${name} kept changing under this update; try again`);
+          return { plugin: owner.type, config: await change(existing.config), secretPaths: owner.secretConfigPaths };
+        });
+        await this.forget(mount, name);
+        return next;
       },
       readRole: (name) => repo.readRole(mount, name),
       listConfigs: () => repo.listConfigs(mount),
