@@ -14,7 +14,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { configError, notFoundError } from './errors.js';
 import { generatePassword, type PasswordPolicy } from './password-policy.js';
-import type { MountApi } from './types.js';
+import type { MountApi, SecretsEngine } from './types.js';
 
 export const STATIC_KIND = 'static-role';
 export const jobIdFor = (name: string) => `static-rotate:${name}`;
@@ -64,10 +64,12 @@ async function load(api: MountApi, name: string): Promise<StaticRoleDoc> {
   return doc;
 }
 
-async function engineFor(api: MountApi, doc: StaticRoleDoc) {
-  const { engine, config } = await api.instance(doc.db_name);
-  if (!engine.updateCredential || !engine.verifyCredential) throw configError(`config "${doc.db_name}" cannot rotate static passwords`);
-  return { engine, policy: config.password_policy as PasswordPolicy | undefined };
+/** Runs fn with the role's database engine held (a config write meanwhile does not close it under fn). */
+function withEngine<T>(api: MountApi, doc: StaticRoleDoc, fn: (engine: SecretsEngine<unknown, unknown>, policy: PasswordPolicy | undefined) => Promise<T>): Promise<T> {
+  return api.withInstance(doc.db_name, ({ engine, config }) => {
+    if (!engine.updateCredential || !engine.verifyCredential) throw configError(`config "${doc.db_name}" cannot rotate static passwords`);
+    return fn(engine, config.password_policy as PasswordPolicy | undefined);
+  });
 }
 
 /** Changes the stored role over the version it read; a role deleted meanwhile stays deleted. */
@@ -82,9 +84,8 @@ function updateRole(api: MountApi, name: string, change: (doc: StaticRoleDoc) =>
 export async function beginRotation(api: MountApi, name: string): Promise<StaticRoleDoc> {
   const current = await load(api, name);
   if (current.pending) return current;
-  const { policy } = await engineFor(api, current);
+  const password = await withEngine(api, current, async (_engine, policy) => generatePassword(policy));
   const now = api.ctx.now();
-  const password = generatePassword(policy);
   // A rotation begun elsewhere meanwhile keeps its pending password: this one joins it.
   const doc = await updateRole(api, name, (d) => (d.pending ? undefined : { ...d, pending: { password, since: now } }));
   // The safety net: if this process dies before promoting, the job finishes the rotation.
@@ -96,13 +97,12 @@ export async function beginRotation(api: MountApi, name: string): Promise<Static
 export async function applyRotation(api: MountApi, name: string): Promise<StaticRoleDoc> {
   const doc = await load(api, name);
   if (!doc.pending) throw configError(`static role "${name}" has no rotation in progress`);
-  const { engine } = await engineFor(api, doc);
   const { password } = doc.pending;
-  await engine.updateCredential!({
+  await withEngine(api, doc, (engine) => engine.updateCredential!({
     credentialId: doc.username, roleName: name,
     role: { db_name: doc.db_name, rotation_statements: doc.rotation_statements },
     password,
-  }, api.ctx);
+  }, api.ctx));
   return updateRole(api, name, (d) => (d.pending?.password === password ? { ...d, pending: { ...d.pending, applied: true } } : undefined));
 }
 
@@ -110,9 +110,8 @@ export async function applyRotation(api: MountApi, name: string): Promise<Static
 export async function promoteRotation(api: MountApi, name: string): Promise<StaticRoleDoc> {
   const doc = await load(api, name);
   if (!doc.pending) return doc;
-  const { engine } = await engineFor(api, doc);
   const { password } = doc.pending;
-  if (!(await engine.verifyCredential!({ credentialId: doc.username, password }, api.ctx))) {
+  if (!(await withEngine(api, doc, (engine) => engine.verifyCredential!({ credentialId: doc.username, password }, api.ctx)))) {
     throw configError(`static role "${name}": the new password does not log in`);
   }
   const now = api.ctx.now();
@@ -138,8 +137,7 @@ export async function promoteRotation(api: MountApi, name: string): Promise<Stat
 export async function rotateStaticRole(api: MountApi, name: string): Promise<StaticRoleDoc> {
   try {
     let doc = await beginRotation(api, name);
-    const { engine } = await engineFor(api, doc);
-    const works = await engine.verifyCredential!({ credentialId: doc.username, password: doc.pending!.password }, api.ctx);
+    const works = await withEngine(api, doc, (engine) => engine.verifyCredential!({ credentialId: doc.username, password: doc.pending!.password }, api.ctx));
     if (!works) doc = await applyRotation(api, name);
     return await promoteRotation(api, name);
   } catch (err) {

@@ -128,8 +128,11 @@ export interface SecretsEngine<Config, Role> {
 export interface MountApi {
   mount: string;
   ctx: EngineContext;
-  /** The initialised engine for a named config (cached per replica). 404 EngineError if absent. */
-  instance(configName: string): Promise<{ plugin: string; engine: SecretsEngine<unknown, unknown>; config: Record<string, unknown> }>;
+  /**
+   * Runs fn with the initialised engine of a named config (cached per replica). 404 EngineError
+   * if absent. The engine stays open until fn is done, even if the config is written meanwhile.
+   */
+  withInstance<T>(configName: string, fn: (inst: { plugin: string; engine: SecretsEngine<unknown, unknown>; config: Record<string, unknown> }) => Promise<T>): Promise<T>;
   /** Reads a stored config, secrets opened (for the engine only; never return it to a caller). */
   readConfig(configName: string): Promise<Record<string, unknown> | undefined>;
   /** Stores a config (secretConfigPaths are sealed) and drops the cached instance. */

@@ -27,41 +27,39 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
     const role = await repo.cachedRole(mount, roleName, at);
     if (!role) throw notFound(`unknown role "${roleName}" on ${mount}/`);
     const configName = configPath && roleField ? String(role[roleField] ?? '') : IMPLICIT_CONFIG;
-    let inst;
-    try {
-      inst = await engines.instance(mount, configName, { at });
-    } catch (err) {
-      throw toHttpError(err);
-    }
-    if (!roleAllowed(inst.config, inst.plugin, roleName)) {
-      throw badRequest(`role "${roleName}" is not allowed by config "${configName}" (${inst.plugin.mount.allowedRolesField})`);
-    }
-    const ctx = engines.ctx(mount, inst.plugin);
-    const requester = requesterOf(identity);
-    let ttls: { ttl?: number; maxTtl?: number };
-    try {
-      ttls = inst.plugin.roleTtl(role);
-    } catch (err) {
-      throw badRequest(err instanceof Error ? err.message : String(err));
-    }
-    const engine = inst.engine;
-    try {
-      const issued = await leases.issue({
-        identity, mount, credsPath: spec.credsPath, plugin: inst.plugin.type, config: configName, roleName, role,
-        ttl: ttls.ttl, maxTtl: ttls.maxTtl,
-        credentialId: (leaseId, now) => engine.credentialId({ leaseId, roleName, role, requester, now }),
-        create: async (r) => {
-          try {
-            return await engine.newCredential({ ...r, roleName, role, requester }, ctx);
-          } catch (err) {
-            throw cleanEngineError(err, inst.secrets);
-          }
-        },
-      });
-      return reply.answer({ data: issued.data, leaseId: issued.leaseId, leaseDuration: issued.leaseDuration, renewable: issued.renewable });
-    } catch (err) {
-      throw toHttpError(err, inst.secrets);
-    }
+    // The instance is held until the credential exists: a config write meanwhile does not close
+    // its pool under this request.
+    const issued = await engines.using(mount, configName, async (inst) => {
+      if (!roleAllowed(inst.config, inst.plugin, roleName)) {
+        throw badRequest(`role "${roleName}" is not allowed by config "${configName}" (${inst.plugin.mount.allowedRolesField})`);
+      }
+      const ctx = engines.ctx(mount, inst.plugin);
+      const requester = requesterOf(identity);
+      let ttls: { ttl?: number; maxTtl?: number };
+      try {
+        ttls = inst.plugin.roleTtl(role);
+      } catch (err) {
+        throw badRequest(err instanceof Error ? err.message : String(err));
+      }
+      const engine = inst.engine;
+      try {
+        return await leases.issue({
+          identity, mount, credsPath: spec.credsPath, plugin: inst.plugin.type, config: configName, roleName, role,
+          ttl: ttls.ttl, maxTtl: ttls.maxTtl,
+          credentialId: (leaseId, now) => engine.credentialId({ leaseId, roleName, role, requester, now }),
+          create: async (r) => {
+            try {
+              return await engine.newCredential({ ...r, roleName, role, requester }, ctx);
+            } catch (err) {
+              throw cleanEngineError(err, inst.secrets);
+            }
+          },
+        });
+      } catch (err) {
+        throw toHttpError(err, inst.secrets);
+      }
+    }, { at }).catch((err: unknown) => Promise.reject(toHttpError(err)));
+    return reply.answer({ data: issued.data, leaseId: issued.leaseId, leaseDuration: issued.leaseDuration, renewable: issued.renewable });
   };
   const url = `/v1/${mount}/${spec.credsPath}/:name`;
   // Reading a credential is a read in policies, whichever verb the client uses.
@@ -74,18 +72,19 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
     method: ['POST', 'PUT'], url: `/v1/${mount}/rotate-root/:name`, schema: { params: nameParams },
     handler: async (req, reply) => {
       const { name } = req.params as { name: string };
-      const inst = await engines.instance(mount, name).catch((err) => Promise.reject(toHttpError(err)));
-      if (!inst.engine.rotateRoot) throw badRequest(`the ${inst.plugin.type} engine cannot rotate its root credential`);
-      const api = engines.api(mount, inst.plugin);
-      let config: Record<string, unknown>;
-      try {
-        config = (await inst.engine.rotateRoot(api.ctx)).config as Record<string, unknown>;
-      } catch (err) {
-        throw toHttpError(err, inst.secrets);
-      }
+      // Held only while the engine rotates: storing the result retires this instance.
+      const { before, config, api } = await engines.using(mount, name, async (inst) => {
+        if (!inst.engine.rotateRoot) throw badRequest(`the ${inst.plugin.type} engine cannot rotate its root credential`);
+        const mountApi = engines.api(mount, inst.plugin);
+        try {
+          const rotated = (await inst.engine.rotateRoot(mountApi.ctx)).config as Record<string, unknown>;
+          return { before: inst.config, config: rotated, api: mountApi };
+        } catch (err) {
+          throw toHttpError(err, inst.secrets);
+        }
+      }).catch((err: unknown) => Promise.reject(toHttpError(err)));
       // What the rotation changed goes over the config as it is now (compare-and-set): an admin
       // write landing while the target changed its password keeps its own fields.
-      const before = inst.config as Record<string, unknown>;
       const rotated = Object.keys({ ...before, ...config }).filter((k) => !isDeepStrictEqual(before[k], config[k]));
       const apply = async (current: Record<string, unknown>) => {
         const next = { ...current };
@@ -133,32 +132,34 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
     handler: async (req, reply) => {
       const { name } = req.params as { name: string };
       const dryRun = (req.body as { dry_run?: boolean } | undefined)?.dry_run !== false;
-      const inst = await engines.instance(mount, name).catch((err) => Promise.reject(toHttpError(err)));
-      const { engine } = inst;
-      if (!engine.listCredentials) throw badRequest(`the ${inst.plugin.type} engine cannot list its credentials`);
-      const ctx = engines.ctx(mount, inst.plugin);
-      const present: string[] = [];
-      try {
-        for await (const id of engine.listCredentials(ctx)) present.push(id);
-      } catch (err) {
-        throw toHttpError(err, inst.secrets);
-      }
-      // Live leases are read AFTER listing: a credential being issued now had its pending lease
-      // written before it was created, so it is never mistaken for an orphan.
-      const live = await engines.liveCredentialIds(mount, name);
-      const orphans = present.filter((id) => !live.has(id)).sort();
-      const revoked: string[] = [];
-      if (!dryRun) {
-        for (const credentialId of orphans) {
-          try {
-            await engine.deleteCredential({ credentialId, roleName: '', role: {}, internal: undefined }, ctx);
-            revoked.push(credentialId);
-          } catch (err) {
-            req.log.warn({ mount, credentialId, error: cleanEngineError(err, inst.secrets).message }, 'reconcile: orphan not revoked');
-          }
+      const { orphans, revoked } = await engines.using(mount, name, async (inst) => {
+        const { engine } = inst;
+        if (!engine.listCredentials) throw badRequest(`the ${inst.plugin.type} engine cannot list its credentials`);
+        const ctx = engines.ctx(mount, inst.plugin);
+        const present: string[] = [];
+        try {
+          for await (const id of engine.listCredentials(ctx)) present.push(id);
+        } catch (err) {
+          throw toHttpError(err, inst.secrets);
         }
-        req.log.info({ mount, config: name, orphans: orphans.length, revoked: revoked.length }, 'reconcile: orphans revoked');
-      }
+        // Live leases are read AFTER listing: a credential being issued now had its pending lease
+        // written before it was created, so it is never mistaken for an orphan.
+        const live = await engines.liveCredentialIds(mount, name);
+        const orphans = present.filter((id) => !live.has(id)).sort();
+        const revoked: string[] = [];
+        if (!dryRun) {
+          for (const credentialId of orphans) {
+            try {
+              await engine.deleteCredential({ credentialId, roleName: '', role: {}, internal: undefined }, ctx);
+              revoked.push(credentialId);
+            } catch (err) {
+              req.log.warn({ mount, credentialId, error: cleanEngineError(err, inst.secrets).message }, 'reconcile: orphan not revoked');
+            }
+          }
+          req.log.info({ mount, config: name, orphans: orphans.length, revoked: revoked.length }, 'reconcile: orphans revoked');
+        }
+        return { orphans, revoked };
+      }).catch((err: unknown) => Promise.reject(toHttpError(err)));
       return reply.answer({ data: { dry_run: dryRun, orphans, revoked } });
     },
   });

@@ -21,6 +21,11 @@ interface CacheEntry {
   ready: Promise<EngineInstance>;
   /** When this replica last confirmed `version` against the config store (performance.now()). */
   checkedAt: number;
+  /** Operations using the instance now (see Engines.using). */
+  holders: number;
+  /** Replaced or forgotten: closed once its last holder is done. */
+  retired: boolean;
+  closing?: Promise<void>;
 }
 
 /**
@@ -44,6 +49,8 @@ export class Engines implements LeaseEngines, JobRunner {
   readonly mounts = new Map<string, EnginePlugin[]>();
   private readonly cache = new Map<string, CacheEntry>();
   private readonly contexts = new Map<string, EngineContext>();
+  /** Retired entries still held by an operation (closed at shutdown if still open). */
+  private readonly retired = new Set<CacheEntry>();
 
   constructor(
     readonly plugins: EnginePlugin[],
@@ -107,13 +114,31 @@ export class Engines implements LeaseEngines, JobRunner {
   }
 
   /**
+   * Runs fn with the config's current instance held. A config written meanwhile (here or on
+   * another replica) retires the instance instead of closing it under fn: its pool is closed
+   * once the last operation holding it is done, so a request that had already picked it up
+   * finishes on the old connections.
    * `recentMs`: skip the version check if this replica confirmed the instance that recently.
    * `at`: the repo's counter as this request already read it (EngineRepo.counterNow).
    */
-  async instance(mount: string, configName: string, opts: { recentMs?: number; at?: number } = {}): Promise<EngineInstance> {
+  async using<T>(mount: string, configName: string, fn: (inst: EngineInstance) => Promise<T>, opts: { recentMs?: number; at?: number } = {}): Promise<T> {
+    const entry = await this.hold(mount, configName, opts);
+    try {
+      return await fn(await entry.ready);
+    } finally {
+      entry.holders--;
+      if (entry.retired && entry.holders === 0) void this.closeEntry(entry);
+    }
+  }
+
+  /** The entry to use, its holder count already raised (in the same tick as it was chosen). */
+  private async hold(mount: string, configName: string, opts: { recentMs?: number; at?: number }): Promise<CacheEntry> {
     const key = `${mount}\u0000${configName}`;
     const recent = this.cache.get(key);
-    if (opts.recentMs !== undefined && recent && performance.now() - recent.checkedAt < opts.recentMs) return recent.ready;
+    if (opts.recentMs !== undefined && recent && performance.now() - recent.checkedAt < opts.recentMs) {
+      recent.holders++;
+      return recent;
+    }
     let version = await this.deps.repo.cachedConfigVersion(mount, configName, opts.at);
     if (version === undefined) {
       if (this.hasConfigPath(mount) || configName !== IMPLICIT_CONFIG) throw notFoundError(`no config named "${configName}" on ${mount}/`);
@@ -123,13 +148,27 @@ export class Engines implements LeaseEngines, JobRunner {
     const cached = this.cache.get(key);
     if (cached && cached.version === version) {
       cached.checkedAt = performance.now();
-      return cached.ready;
+      cached.holders++;
+      return cached;
     }
     const ready = this.initialise(mount, configName, version);
-    this.cache.set(key, { version, ready, checkedAt: performance.now() });
-    ready.catch(() => this.cache.get(key)?.ready === ready && this.cache.delete(key));
-    if (cached) void cached.ready.then((old) => old.engine.close()).catch(() => {});
-    return ready;
+    const entry: CacheEntry = { version, ready, checkedAt: performance.now(), holders: 1, retired: false };
+    this.cache.set(key, entry);
+    ready.catch(() => this.cache.get(key) === entry && this.cache.delete(key));
+    if (cached) void this.retire(cached);
+    return entry;
+  }
+
+  /** Closes the entry now if nothing holds it, else when its last holder is done. */
+  private retire(entry: CacheEntry): Promise<void> {
+    entry.retired = true;
+    this.retired.add(entry);
+    return entry.holders === 0 ? this.closeEntry(entry) : Promise.resolve();
+  }
+
+  private closeEntry(entry: CacheEntry): Promise<void> {
+    entry.closing ??= entry.ready.then((i) => i.engine.close()).catch(() => {}).finally(() => this.retired.delete(entry));
+    return entry.closing;
   }
 
   private async initialise(mount: string, configName: string, version: number): Promise<EngineInstance> {
@@ -148,42 +187,43 @@ export class Engines implements LeaseEngines, JobRunner {
     }
   }
 
-  /** Drops this replica's cached instance (other replicas notice the version change). */
+  /**
+   * Drops this replica's cached instance (other replicas notice the version change). Its pool
+   * closes now if nothing holds it; not waited for otherwise, since the caller may be one of
+   * its holders (rotate-root stores the config it rotated).
+   */
   async forget(mount: string, configName: string): Promise<void> {
     const key = `${mount}\u0000${configName}`;
     const cached = this.cache.get(key);
     this.cache.delete(key);
-    if (cached) await cached.ready.then((i) => i.engine.close()).catch(() => {});
+    if (cached) await this.retire(cached);
   }
 
-  private async forLease(lease: LeaseRecord) {
-    const inst = await this.instance(lease.mount, lease.config, { recentMs: LEASE_RECHECK_MS });
-    if (inst.plugin.type !== lease.plugin) {
-      throw configError(`config "${lease.config}" on ${lease.mount}/ is now a ${inst.plugin.type} config; the lease was issued by ${lease.plugin}`);
-    }
-    const internal = lease.internal
-      ? (JSON.parse((await this.deps.sealer.open(lease.internal, internalAad(lease.id))).toString('utf8')) as Record<string, unknown>)
-      : undefined;
-    return { inst, internal, ctx: this.ctx(lease.mount, inst.plugin) };
+  private forLease<T>(lease: LeaseRecord, fn: (inst: EngineInstance, internal: Record<string, unknown> | undefined, ctx: EngineContext) => Promise<T>): Promise<T> {
+    return this.using(lease.mount, lease.config, async (inst) => {
+      if (inst.plugin.type !== lease.plugin) {
+        throw configError(`config "${lease.config}" on ${lease.mount}/ is now a ${inst.plugin.type} config; the lease was issued by ${lease.plugin}`);
+      }
+      const internal = lease.internal
+        ? (JSON.parse((await this.deps.sealer.open(lease.internal, internalAad(lease.id))).toString('utf8')) as Record<string, unknown>)
+        : undefined;
+      try {
+        return await fn(inst, internal, this.ctx(lease.mount, inst.plugin));
+      } catch (err) {
+        throw cleanEngineError(err, [...inst.secrets, ...secretsOf([internal])]);
+      }
+    }, { recentMs: LEASE_RECHECK_MS });
   }
 
-  async deleteCredential(lease: LeaseRecord): Promise<void> {
-    const { inst, internal, ctx } = await this.forLease(lease);
-    try {
-      await inst.engine.deleteCredential({ credentialId: lease.credentialId, roleName: lease.roleName, role: lease.role, internal }, ctx);
-    } catch (err) {
-      throw cleanEngineError(err, [...inst.secrets, ...secretsOf([internal])]);
-    }
+  deleteCredential(lease: LeaseRecord): Promise<void> {
+    return this.forLease(lease, (inst, internal, ctx) =>
+      inst.engine.deleteCredential({ credentialId: lease.credentialId, roleName: lease.roleName, role: lease.role, internal }, ctx));
   }
 
-  async updateCredential(lease: LeaseRecord, expiresAt: number): Promise<void> {
-    const { inst, internal, ctx } = await this.forLease(lease);
-    if (!inst.engine.updateCredential) return;
-    try {
-      await inst.engine.updateCredential({ credentialId: lease.credentialId, roleName: lease.roleName, role: lease.role, internal, expiresAt }, ctx);
-    } catch (err) {
-      throw cleanEngineError(err, [...inst.secrets, ...secretsOf([internal])]);
-    }
+  updateCredential(lease: LeaseRecord, expiresAt: number): Promise<void> {
+    return this.forLease(lease, async (inst, internal, ctx) => {
+      await inst.engine.updateCredential?.({ credentialId: lease.credentialId, roleName: lease.roleName, role: lease.role, internal, expiresAt }, ctx);
+    });
   }
 
   async runJob(member: string): Promise<void> {
@@ -199,10 +239,7 @@ export class Engines implements LeaseEngines, JobRunner {
     return {
       mount,
       ctx: this.ctx(mount, plugin),
-      instance: async (name) => {
-        const i = await this.instance(mount, name);
-        return { plugin: i.plugin.type, engine: i.engine, config: i.config };
-      },
+      withInstance: (name, fn) => this.using(mount, name, (i) => fn({ plugin: i.plugin.type, engine: i.engine, config: i.config })),
       readConfig: async (name) => (await repo.readConfig(mount, name))?.config,
       writeConfig: async (name, config) => {
         const existing = await repo.readConfig(mount, name);
@@ -243,9 +280,10 @@ export class Engines implements LeaseEngines, JobRunner {
     return out;
   }
 
+  /** Shutdown: every instance closes now, held or not. */
   async close(): Promise<void> {
-    const entries = [...this.cache.values()];
+    const entries = [...this.cache.values(), ...this.retired];
     this.cache.clear();
-    await Promise.all(entries.map((e) => e.ready.then((i) => i.engine.close()).catch(() => {})));
+    await Promise.all(entries.map((e) => this.closeEntry(e)));
   }
 }

@@ -133,3 +133,23 @@ t.test('rotate-root racing a config write keeps the write', async (t) => {
   t.not(after.password, before.password, 'the new root credential is stored');
   t.same(after.allowed_roles, ['app', 'later'], "and the admin's write is not undone by it");
 });
+
+t.test('a config written while a credential is being issued: the request finishes on the instance it started with', async (t) => {
+  const f = await fakeSetup(t);
+  await f.role('slow', { issue_wait_release: true });
+  const db = new pg.Client({ connectionString: f.targetUrl });
+  await db.connect();
+  t.teardown(() => db.end());
+  const issuing = f.tr.call('GET', 'fake/creds/slow');
+  t.ok(await until(async () => (await f.tr.rt.leases.store.listPrefix('fake/creds/slow/')).length === 1, 5000, 10), 'the engine is creating the credential');
+  const write = await f.tr.call('POST', 'fake/config/main', { body: { plugin_name: 'fake', connection_url: f.targetUrl, allowed_roles: ['*'], revoke_delay_ms: 1 } });
+  t.equal(write.status, 204, 'meanwhile an admin writes the config');
+  await db.query("INSERT INTO fake_events (kind, credential_id) VALUES ('release', '*')");
+  const issued = await issuing;
+  t.equal(issued.status, 200, `the credential is issued on the old connections: ${JSON.stringify(issued.body)}`);
+  t.equal(await f.count('issue', issued.body.data?.username), 1, 'and it exists');
+  const next = await f.tr.call('GET', 'fake/creds/app');
+  t.equal(next.status, 200, 'the next request uses the new config');
+  t.equal((await f.tr.call('POST', 'sys/leases/revoke', { body: { lease_id: issued.body.lease_id } })).status, 204);
+  t.equal(await f.count('revoke', issued.body.data?.username), 1, 'the first credential is revoked through the new instance');
+});

@@ -18,7 +18,7 @@ const role: JwtRole = {
 
 async function issue(m: FakeMount, r: JwtRole = role, ttlMs = 600_000) {
   const n = Math.random();
-  const { engine } = await m.api.instance(r.key);
+  const engine = await m.api.withInstance(r.key, async (i) => i.engine);
   const leaseId = `jwt/token/svc/${n}`;
   const who = requester({ entityName: 'billing-api', metadata: { team: 'payments' } });
   const credentialId = engine.credentialId({ leaseId, roleName: 'svc', role: r, requester: who, now: m.ctx.now() });

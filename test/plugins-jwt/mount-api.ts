@@ -26,7 +26,7 @@ export async function fakeMount(t: Teardown): Promise<FakeMount> {
   const api: MountApi = {
     mount: 'jwt',
     ctx,
-    async instance(name) {
+    async withInstance(name, fn) {
       const config = configs.get(name);
       if (!config) throw new Error(`no config ${name}`);
       let engine = instances.get(name);
@@ -35,7 +35,7 @@ export async function fakeMount(t: Teardown): Promise<FakeMount> {
         await engine.initialize({ config, verifyConnection: false }, ctx);
         instances.set(name, engine);
       }
-      return { plugin: plugin.type, engine, config };
+      return fn({ plugin: plugin.type, engine, config });
     },
     readConfig: async (name) => (configs.has(name) ? structuredClone(configs.get(name)) : undefined),
     async writeConfig(name, config) {
