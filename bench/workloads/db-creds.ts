@@ -2,6 +2,7 @@
 // statements sent straight to the same server, at the same concurrency.
 import { randomBytes } from 'node:crypto';
 import { Http, runLoad } from '../lib/load.js';
+import { redisCommandsOf } from '../lib/monitor.js';
 import { configureLessor, dropTrialUsers, lessorRole, populate, rawTarget, type Kind, type Shape, type Variant } from '../lib/targets.js';
 import { paired, type BenchCtx, type Row } from '../lib/types.js';
 
@@ -52,6 +53,11 @@ async function oneCase(ctx: BenchCtx, kind: Kind, shape: Shape, variant: Variant
   const tag = randomBytes(3).toString('hex');
   const warmupMs = Math.min(1000, ctx.opts.trialMs / 4);
   try {
+    // Once per case (the population and concurrency do not change what one request sends).
+    const seen = population === 0 && concurrency === 1
+      ? await redisCommandsOf(ctx, () => http.ok('GET', path))
+      : undefined;
+    if (seen) ctx.log(`  one lessor credential sends ${seen.length} Redis commands: ${seen.join(' ')}`);
     const res = await paired(ctx, label,
       () => runLoad(async () => {
         const r = await http.call('GET', path);

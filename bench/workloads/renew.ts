@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { hashToken } from '../../src/auth/tokens.js';
 import { Http, runLoad } from '../lib/load.js';
+import { redisCommandsOf } from '../lib/monitor.js';
 import { paired, type BenchCtx, type Row } from '../lib/types.js';
 
 const RENEW_LUA = fileURLToPath(new URL('../../src/redis/lua/lease-renew-3.lua', import.meta.url));
@@ -36,28 +37,6 @@ export async function issueApiKeys(ctx: BenchCtx, n: number, concurrency = 32): 
   return out;
 }
 
-/** Names the Redis commands lessor sends for one renewal (MONITOR, reaper paused), for the log. */
-async function monitorOne(ctx: BenchCtx, http: Http, leaseId: string): Promise<string[]> {
-  await ctx.lessor.command('reaper-stop');
-  const base = new Redis(ctx.servers.redis.url());
-  const mon = await base.monitor();
-  const cmds: string[] = [];
-  // Commands a Lua script runs show up with source "lua": they are part of one EVALSHA.
-  mon.on('monitor', (_t: string, args: string[], source: string) => {
-    if (source !== 'lua') cmds.push(args[0].toUpperCase());
-  });
-  try {
-    await new Promise((r) => setTimeout(r, 100));
-    await http.ok('POST', 'sys/leases/renew', { lease_id: leaseId, increment: 3600 });
-    await new Promise((r) => setTimeout(r, 100));
-  } finally {
-    mon.disconnect();
-    base.disconnect();
-    await ctx.lessor.command('reaper-start');
-  }
-  return cmds;
-}
-
 export async function renew(ctx: BenchCtx): Promise<Row[]> {
   const population = ctx.opts.quick ? 1000 : 10_000;
   const leases = await issueApiKeys(ctx, population);
@@ -76,10 +55,7 @@ export async function renew(ctx: BenchCtx): Promise<Row[]> {
   const due = k('leases', 'due');
   const revoking = k('leases', 'revoking');
   try {
-    // Twice, keeping the shorter: the token expiry sweep (every 5 s) can fall inside one window
-    // and add its own commands to the count.
-    const watched = [await monitorOne(ctx, http, leases[0].leaseId), await monitorOne(ctx, http, leases[1].leaseId)];
-    const seen = watched.reduce((a, b) => (b.length < a.length ? b : a));
+    const seen = await redisCommandsOf(ctx, (i) => http.ok('POST', 'sys/leases/renew', { lease_id: leases[i].leaseId, increment: 3600 }));
     ctx.log(`  one lessor renewal sends ${seen.length} Redis commands: ${seen.join(' ')}`);
     // The raw side: what a renewal of an api-key lease has to do in Redis, in as few round trips
     // as the data dependencies allow: authenticate the token; read the lease (and its revoking
