@@ -1,5 +1,6 @@
 import { commaList, commaListSchema } from '../../plugins/sdk/comma-list.js';
 import { durationSchema } from '../../plugins/sdk/duration.js';
+import { mergeRow } from '../db/merge-row.js';
 import type { SqlStore } from '../db/sql-store.js';
 import { badRequest, notFound } from '../errors.js';
 import { cidrList, periodSchema, seconds } from './token-settings.js';
@@ -154,12 +155,20 @@ export class TokenRoleStore {
   }
 
   async write(name: string, body: Record<string, unknown>): Promise<void> {
-    const role = mergeTokenRole(body, await this.find(name));
-    await this.sql.query(
-      `INSERT INTO token_roles (name, settings) VALUES ($1, $2)
-       ON CONFLICT (name) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()`,
-      [name, JSON.stringify(role)],
-    );
+    await mergeRow<TokenRole>(this.sql, {
+      read: async (tx) => {
+        const { rows } = await tx.query<{ settings: TokenRole | string }>('SELECT settings FROM token_roles WHERE name = $1 FOR UPDATE', [name]);
+        return rows[0] ? { ...DEFAULT_ROLE, ...parse(rows[0].settings) } : undefined;
+      },
+      write: async (tx, prev) => {
+        const settings = JSON.stringify(mergeTokenRole(body, prev));
+        if (prev) {
+          await tx.query('UPDATE token_roles SET settings = $2, updated_at = now() WHERE name = $1', [name, settings]);
+          return true;
+        }
+        return (await tx.query('INSERT INTO token_roles (name, settings) VALUES ($1, $2) ON CONFLICT DO NOTHING', [name, settings])).rowCount === 1;
+      },
+    });
   }
 
   async delete(name: string): Promise<void> {

@@ -1,9 +1,7 @@
 import t from 'tap';
 import vault from 'node-vault';
 import { hashPassword, ARGON2_PARAMS } from '../../src/auth/userpass/passwords.js';
-import pino from 'pino';
-import { UserpassService } from '../../src/auth/userpass/service.js';
-import { MemoryLoginLimiter } from '../../src/auth/userpass/rate-limit.js';
+import { whileHolding } from '../helpers/lock-holder.js';
 import { testRuntime } from '../helpers/test-runtime.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -108,30 +106,19 @@ t.test('per-user and per-address login rate limits answer 429', async (t) => {
   }
 });
 
-t.test('a settings write racing a password change does not put the old password back', async (t) => {
+t.test('a settings write and a password change at once: both land, the old password is not back', async (t) => {
   const tr = await testRuntime(t);
   await tr.call('POST', 'auth/userpass/users/hana', { body: { password: PASSWORD } });
-  // The password change lands between the settings write's read of the user and its write.
-  let during: (() => Promise<unknown>) | undefined = () => service.setPassword('hana', 'a brand new long password');
-  const racing = new Proxy(tr.rt.sql, {
-    get(target, prop, receiver) {
-      if (prop !== 'query') return Reflect.get(target, prop, receiver);
-      return async (sql: string, params?: unknown[]) => {
-        if (/^\s*(INSERT INTO|UPDATE) userpass_users SET settings|^\s*INSERT INTO userpass_users/.test(sql) && during) {
-          const run = during;
-          during = undefined;
-          await run();
-        }
-        return target.query(sql, params);
-      };
-    },
-  });
-  const service = new UserpassService(racing, tr.rt.tokens, new MemoryLoginLimiter(), pino({ level: 'silent' }));
-  await service.write('hana', { token_policies: ['default', 'ops'] });
-  t.equal(during, undefined, 'the password change ran inside the settings write');
+  let writes!: Promise<{ status: number }>[];
+  const bothWaiting = await whileHolding(tr, 'SELECT 1 FROM userpass_users WHERE name = $1 FOR UPDATE', ['hana'], () => (writes = [
+    tr.call('POST', 'auth/userpass/users/hana', { body: { token_policies: ['default', 'ops'] } }),
+    tr.call('POST', 'auth/userpass/users/hana/password', { body: { password: 'a brand new long password' } }),
+  ]));
+  t.ok(bothWaiting, 'both writes were under way at once');
+  t.same((await Promise.all(writes)).map((w) => w.status), [204, 204]);
   const login = (password: string) => tr.call('POST', 'auth/userpass/login/hana', { token: null, body: { password } });
   t.equal((await login('a brand new long password')).status, 200, 'the new password stands');
   t.equal((await login(PASSWORD)).status, 403, 'the old one is not back');
-  t.same((await service.get('hana')).tokenPolicies, ['default', 'ops'], "and the write's own settings are applied");
+  t.same((await tr.call('GET', 'auth/userpass/users/hana')).body.data.token_policies, ['default', 'ops'], "and the settings write's own fields are applied");
   t.equal((await tr.call('POST', 'auth/userpass/users/nobody', { body: { token_policies: ['x'] } })).status, 400, 'a new user still needs a password');
 });

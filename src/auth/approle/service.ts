@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { mergeRow } from '../../db/merge-row.js';
 import type { SqlStore } from '../../db/sql-store.js';
 import { badRequest, LessorError, notFound, permissionDenied } from '../../errors.js';
 import { ipAllowed } from '../cidr.js';
@@ -96,30 +97,23 @@ export class AppRoleService {
 
   async write(name: string, body: Record<string, unknown>): Promise<void> {
     if (!NAME_RE.test(name)) throw badRequest('role name must be 1-128 letters, digits, "_", "." or "-"');
-    const prev = await this.find(name);
-    const s: AppRoleSettings = prev ?? {
-      roleId: randomUUID(),
-      bindSecretId: true,
-      secretIdNumUses: 0,
-      secretIdTtl: 0,
-      secretIdBoundCidrs: [],
-      token: DEFAULT_TOKEN_SETTINGS,
-    };
-    if (body.bind_secret_id !== undefined) s.bindSecretId = body.bind_secret_id === true;
-    if (body.secret_id_num_uses !== undefined) s.secretIdNumUses = Number(body.secret_id_num_uses);
-    if (body.secret_id_ttl !== undefined) s.secretIdTtl = seconds(body.secret_id_ttl, 'secret_id_ttl');
-    const bound = body.secret_id_bound_cidrs ?? body.bound_cidr_list; // the second is Vault's legacy name
-    if (bound !== undefined) s.secretIdBoundCidrs = cidrList(bound, 'secret_id_bound_cidrs');
-    s.token = mergeTokenSettings(body, s.token);
-    if (!s.bindSecretId && s.secretIdBoundCidrs.length === 0 && s.token.tokenBoundCidrs.length === 0) {
-      throw badRequest('bind_secret_id=false needs secret_id_bound_cidrs or token_bound_cidrs, or anyone with the role ID could log in');
-    }
-    const { roleId, ...settings } = s;
-    await this.sql.query(
-      `INSERT INTO approle_roles (name, role_id, settings) VALUES ($1, $2, $3)
-       ON CONFLICT (name) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()`,
-      [name.toLowerCase(), roleId, JSON.stringify(settings)],
-    );
+    const n = name.toLowerCase();
+    await mergeRow<AppRoleSettings>(this.sql, {
+      read: async (tx) => {
+        const { rows } = await tx.query<RoleRow>('SELECT name, role_id, settings FROM approle_roles WHERE name = $1 FOR UPDATE', [n]);
+        return rows[0] ? fromRow(rows[0]) : undefined;
+      },
+      write: async (tx, prev) => {
+        const { roleId, ...settings } = mergeAppRole(body, prev);
+        if (prev) {
+          await tx.query('UPDATE approle_roles SET settings = $2, updated_at = now() WHERE name = $1', [n, JSON.stringify(settings)]);
+          return true;
+        }
+        const { rowCount } = await tx.query('INSERT INTO approle_roles (name, role_id, settings) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+          [n, roleId, JSON.stringify(settings)]);
+        return rowCount === 1;
+      },
+    });
     await this.changed();
   }
 
@@ -275,4 +269,26 @@ function parseMetadata(v: unknown): Record<string, string> {
   }
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('metadata must be a JSON object of strings');
   return Object.fromEntries(Object.entries(obj).map(([k, val]) => [k, String(val)]));
+}
+
+/** The role after a write: the fields sent over the stored role (or a new role's defaults). */
+function mergeAppRole(body: Record<string, unknown>, prev: AppRoleSettings | undefined): AppRoleSettings {
+  const s: AppRoleSettings = prev ?? {
+    roleId: randomUUID(),
+    bindSecretId: true,
+    secretIdNumUses: 0,
+    secretIdTtl: 0,
+    secretIdBoundCidrs: [],
+    token: DEFAULT_TOKEN_SETTINGS,
+  };
+  if (body.bind_secret_id !== undefined) s.bindSecretId = body.bind_secret_id === true;
+  if (body.secret_id_num_uses !== undefined) s.secretIdNumUses = Number(body.secret_id_num_uses);
+  if (body.secret_id_ttl !== undefined) s.secretIdTtl = seconds(body.secret_id_ttl, 'secret_id_ttl');
+  const bound = body.secret_id_bound_cidrs ?? body.bound_cidr_list; // the second is Vault's legacy name
+  if (bound !== undefined) s.secretIdBoundCidrs = cidrList(bound, 'secret_id_bound_cidrs');
+  s.token = mergeTokenSettings(body, s.token);
+  if (!s.bindSecretId && s.secretIdBoundCidrs.length === 0 && s.token.tokenBoundCidrs.length === 0) {
+    throw badRequest('bind_secret_id=false needs secret_id_bound_cidrs or token_bound_cidrs, or anyone with the role ID could log in');
+  }
+  return s;
 }

@@ -1,3 +1,4 @@
+import { mergeRow } from '../../db/merge-row.js';
 import type { SqlStore } from '../../db/sql-store.js';
 import { badRequest, notFound } from '../../errors.js';
 import { createPublicKey } from 'node:crypto';
@@ -152,13 +153,23 @@ export class JwtSettingsRepo {
     return r;
   }
 
-  async putRole(name: string, r: JwtRole): Promise<void> {
+  /** Writes the role `change` makes of the stored one (undefined: none yet), under a row lock. */
+  async mergeRole(name: string, change: (prev: JwtRole | undefined) => JwtRole): Promise<void> {
     if (!/^[\w.-]{1,128}$/.test(name)) throw badRequest('role name must be 1-128 letters, digits, "_", "." or "-"');
-    await this.sql.query(
-      `INSERT INTO jwt_auth_roles (name, settings) VALUES ($1, $2)
-       ON CONFLICT (name) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()`,
-      [name, JSON.stringify(r)],
-    );
+    await mergeRow<JwtRole>(this.sql, {
+      read: async (tx) => {
+        const { rows } = await tx.query<{ settings: JwtRole | string }>('SELECT settings FROM jwt_auth_roles WHERE name = $1 FOR UPDATE', [name]);
+        return rows[0] && parse(rows[0].settings);
+      },
+      write: async (tx, prev) => {
+        const settings = JSON.stringify(change(prev));
+        if (prev) {
+          await tx.query('UPDATE jwt_auth_roles SET settings = $2, updated_at = now() WHERE name = $1', [name, settings]);
+          return true;
+        }
+        return (await tx.query('INSERT INTO jwt_auth_roles (name, settings) VALUES ($1, $2) ON CONFLICT DO NOTHING', [name, settings])).rowCount === 1;
+      },
+    });
   }
 
   async deleteRole(name: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { mergeRow } from '../../db/merge-row.js';
 import type { SqlStore } from '../../db/sql-store.js';
 import { badRequest, notFound, permissionDenied } from '../../errors.js';
 import { DEFAULT_TOKEN_SETTINGS, loginIssue, mergeTokenSettings, type TokenSettings } from '../token-settings.js';
@@ -34,22 +35,29 @@ export class UserpassService {
 
   async write(name: string, body: Record<string, unknown>): Promise<void> {
     if (!NAME_RE.test(name)) throw badRequest('username must be 1-128 letters, digits, "_", ".", "@" or "-"');
-    const prev = await this.find(name);
+    const n = name.toLowerCase();
     const password = body.password as string | undefined;
-    if (!prev && !password) throw badRequest('missing password');
-    const settings = mergeTokenSettings(body, prev?.settings ?? DEFAULT_TOKEN_SETTINGS);
-    if (!password) {
-      // Settings only: the stored hash is left alone, so a password change landing between the
-      // read above and this write is not undone by putting back the hash that was read.
-      const { rowCount } = await this.sql.query('UPDATE userpass_users SET settings = $2, updated_at = now() WHERE name = $1', [name.toLowerCase(), JSON.stringify(settings)]);
-      if (rowCount === 0) throw notFound(`no user named "${name}"`);
-      return;
-    }
-    await this.sql.query(
-      `INSERT INTO userpass_users (name, password_hash, settings) VALUES ($1, $2, $3)
-       ON CONFLICT (name) DO UPDATE SET password_hash = EXCLUDED.password_hash, settings = EXCLUDED.settings, updated_at = now()`,
-      [name.toLowerCase(), await hashPassword(password), JSON.stringify(settings)],
-    );
+    // Hashed before the row is locked: argon2 takes tens of milliseconds.
+    const hash = password ? await hashPassword(password) : undefined;
+    await mergeRow<TokenSettings>(this.sql, {
+      read: async (tx) => {
+        const { rows } = await tx.query<{ settings: TokenSettings | string }>('SELECT settings FROM userpass_users WHERE name = $1 FOR UPDATE', [n]);
+        return rows[0] && parse(rows[0].settings);
+      },
+      write: async (tx, prev) => {
+        if (!prev && !hash) throw badRequest('missing password');
+        const settings = JSON.stringify(mergeTokenSettings(body, prev ?? DEFAULT_TOKEN_SETTINGS));
+        if (!prev) {
+          const { rowCount } = await tx.query('INSERT INTO userpass_users (name, password_hash, settings) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [n, hash, settings]);
+          return rowCount === 1;
+        }
+        // Without a password the stored hash is left alone (a settings write never undoes a
+        // password change).
+        if (hash) await tx.query('UPDATE userpass_users SET password_hash = $2, settings = $3, updated_at = now() WHERE name = $1', [n, hash, settings]);
+        else await tx.query('UPDATE userpass_users SET settings = $2, updated_at = now() WHERE name = $1', [n, settings]);
+        return true;
+      },
+    });
   }
 
   async setPassword(name: string, password: string): Promise<void> {

@@ -82,7 +82,7 @@ export function authJwtRoutes(repo: JwtSettingsRepo, verifier: JwtVerifier, toke
       schema: { params, body: roleBody },
       handler: async (req, reply) => {
         const { name } = req.params as { name: string };
-        await repo.putRole(name, roleFromBody(req.body as Record<string, unknown>, await repo.role(name)));
+        await repo.mergeRole(name, (prev) => roleFromBody(req.body as Record<string, unknown>, prev));
         return reply.code(204).send();
       },
     });
