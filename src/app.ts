@@ -8,6 +8,7 @@ import type { ResponseWrapper } from './auth/wrapping.js';
 import type { Metrics } from './metrics.js';
 import { errorHandler, schemaErrorFormatter } from './http/error-handler.js';
 import { installAccessHooks, installEnvelope, installParamEchoStripping, installResponseWrapping } from './http/hooks.js';
+import { installVaultBooleans } from './http/vault-booleans.js';
 import { acceptJsonBodies } from './http/json-body.js';
 import { makeClientErrorHandler } from './http/list-method.js';
 import { isListQuery, LIST_METHOD, stripTrailingSlash } from './http/request-shape.js';
@@ -96,6 +97,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   installResponseWrapping(app, opts.wrapper);
   installAccessHooks(app, opts.access ?? denyAll);
   installParamEchoStripping(app);
+  installVaultBooleans(app);
 
   await app.register(healthRoutes(opts.health));
   await app.register(metricsRoutes(opts.metrics));

@@ -88,3 +88,22 @@ t.test('database config with Vault CLI strings: allowed_roles, numbers and boole
   const statements = (await tr.call('GET', 'database/roles/writer')).body.data.creation_statements;
   t.same(statements, ['CREATE ROLE "{{name}}" LOGIN PASSWORD \'{{password}}\''], 'statements are not split on commas (Vault: TypeStringSlice)');
 });
+
+t.test('booleans in every spelling Go\'s ParseBool takes, as `vault write … orphan=1` sends them', async (t) => {
+  const tr = await testRuntime(t);
+  for (const [sent, meant] of [['1', true], ['t', true], ['TRUE', true], ['True', true], ['0', false], ['f', false], ['FALSE', false], ['F', false]] as const) {
+    t.equal((await tr.call('POST', 'auth/token/roles/ci', { body: { orphan: sent } })).status, 204, `orphan=${sent}`);
+    t.equal((await tr.call('GET', 'auth/token/roles/ci')).body.data.orphan, meant, `orphan=${sent} is ${meant}`);
+  }
+  // Another route's schema (AppRole's role body).
+  const w = await tr.call('POST', 'auth/approle/role/web', { body: { bind_secret_id: '0', secret_id_bound_cidrs: '10.0.0.0/8' } });
+  t.equal(w.status, 204, JSON.stringify(w.body));
+  t.equal((await tr.call('GET', 'auth/approle/role/web')).body.data.bind_secret_id, false, 'bind_secret_id=0 is false');
+  const bad = await tr.call('POST', 'auth/token/roles/ci', { body: { orphan: 'yes' } });
+  t.equal(bad.status, 400, 'a word ParseBool does not take is still refused');
+  t.match(bad.body.errors[0], /orphan must be boolean/);
+  t.equal((await tr.call('GET', 'auth/token/roles/ci')).body.data.orphan, false, 'and changed nothing');
+  const list = await tr.call('POST', 'auth/token/roles/ci', { body: { allowed_policies: '1' } });
+  t.equal(list.status, 204);
+  t.same((await tr.call('GET', 'auth/token/roles/ci')).body.data.allowed_policies, ['1'], 'a non-boolean field keeps its "1"');
+});
