@@ -14,6 +14,9 @@ import { cidrList, periodSchema, seconds } from './token-settings.js';
 export interface TokenRole {
   allowedPolicies: string[];
   disallowedPolicies: string[];
+  /** Vault 1.10's `*` patterns over policy names, beside the exact lists. */
+  allowedPoliciesGlob: string[];
+  disallowedPoliciesGlob: string[];
   orphan: boolean;
   renewable: boolean;
   pathSuffix: string;
@@ -28,6 +31,8 @@ export interface TokenRole {
 const DEFAULT_ROLE: TokenRole = {
   allowedPolicies: [],
   disallowedPolicies: [],
+  allowedPoliciesGlob: [],
+  disallowedPoliciesGlob: [],
   orphan: false,
   renewable: true,
   pathSuffix: '',
@@ -45,6 +50,8 @@ export const tokenRoleSchema = {
   properties: {
     allowed_policies: commaListSchema(),
     disallowed_policies: commaListSchema(),
+    allowed_policies_glob: commaListSchema(),
+    disallowed_policies_glob: commaListSchema(),
     orphan: { type: 'boolean' },
     renewable: { type: 'boolean' },
     path_suffix: { type: 'string', pattern: '^[\\w.-]{0,128}$' },
@@ -70,6 +77,8 @@ export function mergeTokenRole(body: Record<string, unknown>, prev: TokenRole = 
   const r = { ...prev };
   if (body.allowed_policies !== undefined) r.allowedPolicies = policyList(body.allowed_policies);
   if (body.disallowed_policies !== undefined) r.disallowedPolicies = policyList(body.disallowed_policies);
+  if (body.allowed_policies_glob !== undefined) r.allowedPoliciesGlob = policyList(body.allowed_policies_glob);
+  if (body.disallowed_policies_glob !== undefined) r.disallowedPoliciesGlob = policyList(body.disallowed_policies_glob);
   if (body.orphan !== undefined) r.orphan = body.orphan === true;
   if (body.renewable !== undefined) r.renewable = body.renewable === true;
   if (body.path_suffix !== undefined) r.pathSuffix = String(body.path_suffix);
@@ -90,8 +99,8 @@ export function tokenRoleView(name: string, r: TokenRole) {
     name,
     allowed_policies: r.allowedPolicies,
     disallowed_policies: r.disallowedPolicies,
-    allowed_policies_glob: [],
-    disallowed_policies_glob: [],
+    allowed_policies_glob: r.allowedPoliciesGlob,
+    disallowed_policies_glob: r.disallowedPoliciesGlob,
     allowed_entity_aliases: [],
     orphan: r.orphan,
     renewable: r.renewable,
@@ -114,27 +123,54 @@ export function beyondParent(policies: string[], parentPolicies: string[]): stri
 }
 
 /**
+ * A Vault policy glob: `*` stands for any run of characters, anywhere in the pattern, and
+ * nothing else is special (go-glob, which Vault uses for the `*_policies_glob` fields).
+ */
+export function policyGlobMatch(pattern: string, name: string): boolean {
+  const parts = pattern.split('*');
+  if (parts.length === 1) return pattern === name;
+  const first = parts[0];
+  const last = parts[parts.length - 1];
+  if (name.length < first.length + last.length || !name.startsWith(first) || !name.endsWith(last)) return false;
+  let at = first.length;
+  const end = name.length - last.length;
+  for (const middle of parts.slice(1, -1)) {
+    const found = name.indexOf(middle, at);
+    if (found < 0 || found + middle.length > end) return false;
+    at = found + middle.length;
+  }
+  return true;
+}
+
+const anyGlob = (patterns: string[], name: string) => patterns.some((g) => policyGlobMatch(g, name));
+
+/**
  * The policies a token created through a role gets, by Vault's rules: with `allowed_policies`
- * the request may ask for any of them (none asked: all of them), whether or not the caller holds
- * them; without, the caller's own policies bound the request as on `auth/token/create`.
- * `disallowed_policies` are refused either way, and strip `default` when listed.
+ * (or `allowed_policies_glob`) the request may ask for any of them (none asked: every exact
+ * one), whether or not the caller holds them; without, the caller's own policies bound the
+ * request as on `auth/token/create`. `disallowed_policies` and `disallowed_policies_glob` are
+ * refused either way, and strip `default` when they name it.
  */
 export function rolePolicies(role: TokenRole, asked: string[] | undefined, parentPolicies: string[], callerIsRoot: boolean, noDefault: boolean): string[] {
+  const disallowed = (p: string) => role.disallowedPolicies.includes(p) || anyGlob(role.disallowedPoliciesGlob, p);
   let policies: string[];
-  if (role.allowedPolicies.length > 0) {
-    policies = asked ?? role.allowedPolicies.filter((p) => !role.disallowedPolicies.includes(p));
-    const outside = policies.filter((p) => p !== 'default' && !role.allowedPolicies.includes(p));
-    if (outside.length) throw badRequest(`token policies (${outside.join(', ')}) must be a subset of the role's allowed policies (${role.allowedPolicies.join(', ')})`);
+  if (role.allowedPolicies.length > 0 || role.allowedPoliciesGlob.length > 0) {
+    policies = asked ?? role.allowedPolicies.filter((p) => !disallowed(p));
+    const outside = policies.filter((p) => p !== 'default' && !role.allowedPolicies.includes(p) && !anyGlob(role.allowedPoliciesGlob, p));
+    if (outside.length) {
+      const allowed = [...role.allowedPolicies, ...role.allowedPoliciesGlob].join(', ');
+      throw badRequest(`token policies (${outside.join(', ')}) must be a subset of the role's allowed policies (${allowed})`);
+    }
   } else {
     policies = asked ?? parentPolicies.filter((p) => p !== 'root' || callerIsRoot);
     const extra = callerIsRoot ? [] : beyondParent(policies, parentPolicies);
     if (extra.length) throw badRequest(`token policies (${extra.join(', ')}) must be a subset of the parent's policies`);
   }
-  const refused = policies.filter((p) => role.disallowedPolicies.includes(p) && p !== 'default');
+  const refused = policies.filter((p) => disallowed(p) && p !== 'default');
   if (refused.length) throw badRequest(`token policies (${refused.join(', ')}) contain policies the role disallows`);
   if (policies.includes('root') && !callerIsRoot) throw badRequest('a token role cannot hand out the root policy');
   policies = policies.filter((p) => p !== 'default');
-  if (!noDefault && !role.tokenNoDefaultPolicy && !role.disallowedPolicies.includes('default') && !policies.includes('root')) policies.push('default');
+  if (!noDefault && !role.tokenNoDefaultPolicy && !disallowed('default') && !policies.includes('root')) policies.push('default');
   return policies;
 }
 

@@ -106,3 +106,37 @@ t.test('a role\'s limits: disallowed policies, parent-bounded policies, renewabl
   t.equal((await tr.call('GET', 'auth/token/lookup-self', { token: child.body.auth.client_token })).status, 403, 'a child goes with its parent');
   t.equal((await tr.call('POST', 'auth/token/create/nope', { body: {} })).status, 400, 'an unknown role');
 });
+
+t.test('policy globs (Vault 1.10): allowed_policies_glob and disallowed_policies_glob', async (t) => {
+  const tr = await testRuntime(t);
+  await tr.call('PUT', 'sys/policies/acl/orchestrator', { body: { policy: 'path "auth/token/create/*" { capabilities = ["update"] }' } });
+  const orchestrator = (await tr.call('POST', 'auth/token/create', { body: { policies: ['orchestrator'] } })).body.auth.client_token;
+  const put = await tr.call('POST', 'auth/token/roles/teams', {
+    body: { allowed_policies: 'base', allowed_policies_glob: 'team-*,*-reader', disallowed_policies_glob: 'team-admin*' },
+  });
+  t.equal(put.status, 204, JSON.stringify(put.body));
+  t.match((await tr.call('GET', 'auth/token/roles/teams')).body.data,
+    { allowed_policies: ['base'], allowed_policies_glob: ['team-*', '*-reader'], disallowed_policies_glob: ['team-admin*'], disallowed_policies: [] });
+
+  const create = (role: string, policies?: string[]) => tr.call('POST', `auth/token/create/${role}`, { token: orchestrator, body: policies ? { policies } : {} });
+  const ok = await create('teams', ['team-payments', 'billing-reader', 'base']);
+  t.equal(ok.status, 200, JSON.stringify(ok.body));
+  t.same([...ok.body.auth.policies].sort(), ['base', 'billing-reader', 'default', 'team-payments'], 'policies matching a glob, which the caller does not hold');
+  t.same([...(await create('teams')).body.auth.policies].sort(), ['base', 'default'], 'none asked: the exact list only, not the patterns');
+  const admin = await create('teams', ['team-admins']);
+  t.equal(admin.status, 400, 'a policy a disallowed glob matches');
+  t.match(admin.body.errors.join(' '), /disallows/);
+  const outside = await create('teams', ['ops']);
+  t.equal(outside.status, 400, 'a policy neither listed nor matched');
+  t.match(outside.body.errors.join(' '), /subset of the role's allowed policies \(base, team-\*, \*-reader\)/);
+  t.equal((await create('teams', ['reader-team'])).status, 400, 'a glob is anchored at both ends');
+
+  // Globs alone, and a disallowed glob that matches default.
+  await tr.call('POST', 'auth/token/roles/apps', { body: { allowed_policies_glob: ['app-*'], disallowed_policies_glob: ['def*'] } });
+  const apps = await create('apps', ['app-orders']);
+  t.equal(apps.status, 200, JSON.stringify(apps.body));
+  t.same(apps.body.auth.policies, ['app-orders'], 'default is dropped when a disallowed glob matches it');
+  t.same((await create('apps')).body.auth.policies, [], 'globs alone and none asked: no policy but what was asked');
+  const root = await create('apps', ['root']);
+  t.equal(root.status, 400, 'root is never handed out through a pattern by a non-root caller');
+});
