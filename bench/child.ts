@@ -1,12 +1,13 @@
 // The process under test, started by bench/lib/child.ts with fork(): either a whole lessor
 // (createRuntime, what `lessor server` runs) or the baseline, a bare fastify app answering a
-// constant 200-byte JSON. Both run alone in their own process, so on this 2-core machine the
+// constant 200-byte JSON (and, for the renewal floor, the raw renewal behind a bare route). Both run alone in their own process, so on this 2-core machine the
 // load generator and the server do not share an event loop. Sends {port} once listening.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import Fastify from 'fastify';
 import { loadConfig } from '../src/config.js';
 import { createRuntime } from '../src/runtime.js';
+import { rawRenewer, type RenewalTarget } from './lib/raw-renewal.js';
 
 /** 200 bytes of JSON, the ceiling's answer. */
 export const CONSTANT_BODY = JSON.stringify({ request_id: '00000000-0000-0000-0000-000000000000', data: { valid: true, key_id: 'k', role: 'bench', scopes: [], metadata: {}, pad: 'x'.repeat(44) } });
@@ -18,6 +19,18 @@ async function main(): Promise<void> {
     const send = async () => CONSTANT_BODY;
     app.get('/constant', send);
     app.post('/constant', send);
+    // The renewal floor (bench/workloads/renew.ts): the raw renewal's Redis work, nothing else.
+    let renewer: ReturnType<typeof rawRenewer> | undefined;
+    app.post('/renew-floor/setup', async (req) => {
+      renewer?.close();
+      renewer = rawRenewer(req.body as RenewalTarget, { autoPipelining: true });
+      return {};
+    });
+    app.post('/renew-floor', async (req) => {
+      const { lease_id, key_id } = req.body as { lease_id: string; key_id: string };
+      await renewer!.renew(lease_id, key_id);
+      return CONSTANT_BODY;
+    });
     const addr = await app.listen({ host: '127.0.0.1', port: 0 });
     process.send?.({ port: Number(new URL(addr).port) });
     process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
