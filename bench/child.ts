@@ -1,6 +1,6 @@
 // The process under test, started by bench/lib/child.ts with fork(): either a whole lessor
 // (createRuntime, what `lessor server` runs) or the baseline, a bare fastify app answering a
-// constant 200-byte JSON (and, for the renewal floor, the raw renewal behind a bare route). Both run alone in their own process, so on this 2-core machine the
+// constant 200-byte JSON (and, for the renewal and verify floors, their raw work behind a bare route). Both run alone in their own process, so on this 2-core machine the
 // load generator and the server do not share an event loop. Sends {port} once listening.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -8,6 +8,7 @@ import Fastify from 'fastify';
 import { loadConfig } from '../src/config.js';
 import { createRuntime } from '../src/runtime.js';
 import { rawRenewer, type RenewalTarget } from './lib/raw-renewal.js';
+import { rawVerifier, type VerifyTarget } from './lib/raw-verify.js';
 
 /** 200 bytes of JSON, the ceiling's answer. */
 export const CONSTANT_BODY = JSON.stringify({ request_id: '00000000-0000-0000-0000-000000000000', data: { valid: true, key_id: 'k', role: 'bench', scopes: [], metadata: {}, pad: 'x'.repeat(44) } });
@@ -26,6 +27,13 @@ async function main(): Promise<void> {
       renewer = rawRenewer(req.body as RenewalTarget, { autoPipelining: true });
       return {};
     });
+    let verifier: ReturnType<typeof rawVerifier> | undefined;
+    app.post('/verify-floor/setup', async (req) => {
+      verifier?.close();
+      verifier = rawVerifier(req.body as VerifyTarget);
+      return {};
+    });
+    app.post('/verify-floor', async (req) => ({ request_id: req.id, data: await verifier!.verify(String((req.body as { api_key: string }).api_key)) }));
     app.post('/renew-floor', async (req) => {
       const { lease_id, key_id } = req.body as { lease_id: string; key_id: string };
       await renewer!.renew(lease_id, key_id);

@@ -1,5 +1,6 @@
 // API-key verify (`POST apikey/verify`) against the ceiling: a bare fastify route answering a
 // constant 200-byte JSON, also in its own child process, over the same keep-alive connections.
+import { hashToken } from '../../src/auth/tokens.js';
 import { startChild, type Child } from '../lib/child.js';
 import { Http, runLoad } from '../lib/load.js';
 import { paired, type BenchCtx, type Row } from '../lib/types.js';
@@ -34,14 +35,31 @@ export async function apikeyVerify(ctx: BenchCtx): Promise<Row[]> {
   const http = new Http(ctx.lessor.base, concurrency, ctx.token);
   const ceiling = await ceilingLoad(ctx, concurrency);
   try {
-    const res = await paired(ctx, `apikey-verify c=${concurrency}`,
-      () => runLoad(async () => {
-        const r = await http.call('POST', 'apikey/verify', { api_key: apiKey });
-        if (r.status !== 200 || r.body?.data?.valid !== true) throw new Error(`${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
-      }, { concurrency, durationMs: ctx.opts.trialMs, warmupMs: 500 }),
-      ceiling);
+    const lessorLoad = () => runLoad(async () => {
+      const r = await http.call('POST', 'apikey/verify', { api_key: apiKey });
+      if (r.status !== 200 || r.body?.data?.valid !== true) throw new Error(`${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+    }, { concurrency, durationMs: ctx.opts.trialMs, warmupMs: 500 });
+    const res = await paired(ctx, `apikey-verify c=${concurrency}`, lessorLoad, ceiling);
     const ratio = res.lessor.perSec / res.raw.perSec;
-    return [{ workload: 'apikey-verify', case: 'vs constant 200 B route', concurrency, ...res, ratio, goal: '≥ 0.5 of the ceiling', met: ratio >= 0.5 }];
+    // The floor: verify's own Redis reads and HMAC behind a bare route in the baseline child.
+    const floorHttp = new Http((await baseline()).base, concurrency);
+    let floor;
+    try {
+      await floorHttp.ok('POST', '/verify-floor/setup', {
+        redisUrl: ctx.servers.redis.url(), prefix: ctx.env.LESSOR_REDIS_PREFIX, tokenHash: hashToken(ctx.token), keyId: issued.data.key_id,
+      });
+      floor = await paired(ctx, `apikey-verify floor c=${concurrency}`, lessorLoad,
+        () => runLoad(async () => {
+          const r = await floorHttp.call('POST', '/verify-floor', { api_key: apiKey });
+          if (r.status !== 200 || r.body?.data?.valid !== true) throw new Error(`${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+        }, { concurrency, durationMs: ctx.opts.trialMs, warmupMs: 500 }));
+    } finally {
+      await floorHttp.close();
+    }
+    return [
+      { workload: 'apikey-verify', case: 'vs constant 200 B route', concurrency, ...res, ratio, goal: '≥ 0.5 of the ceiling', met: ratio >= 0.5 },
+      { workload: 'apikey-verify', case: 'vs the floor: its Redis reads + HMAC behind a bare route', concurrency, ...floor, ratio: floor.lessor.perSec / floor.raw.perSec, goal: 'floor/ceiling shows what 0.5 allows' },
+    ];
   } finally {
     await http.close();
   }
