@@ -127,19 +127,8 @@ export function beyondParent(policies: string[], parentPolicies: string[]): stri
  * nothing else is special (go-glob, which Vault uses for the `*_policies_glob` fields).
  */
 export function policyGlobMatch(pattern: string, name: string): boolean {
-  const parts = pattern.split('*');
-  if (parts.length === 1) return pattern === name;
-  const first = parts[0];
-  const last = parts[parts.length - 1];
-  if (name.length < first.length + last.length || !name.startsWith(first) || !name.endsWith(last)) return false;
-  let at = first.length;
-  const end = name.length - last.length;
-  for (const middle of parts.slice(1, -1)) {
-    const found = name.indexOf(middle, at);
-    if (found < 0 || found + middle.length > end) return false;
-    at = found + middle.length;
-  }
-  return true;
+  const literal = (part: string) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${pattern.split('*').map(literal).join('.*')}$`, 's').test(name);
 }
 
 const anyGlob = (patterns: string[], name: string) => patterns.some((g) => policyGlobMatch(g, name));
