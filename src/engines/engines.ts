@@ -23,8 +23,6 @@ interface CacheEntry {
   checkedAt: number;
   /** Operations using the instance now (see Engines.using). */
   holders: number;
-  /** Replaced or forgotten: closed once its last holder is done. */
-  retired: boolean;
   closing?: Promise<void>;
 }
 
@@ -49,7 +47,7 @@ export class Engines implements LeaseEngines, JobRunner {
   readonly mounts = new Map<string, EnginePlugin[]>();
   private readonly cache = new Map<string, CacheEntry>();
   private readonly contexts = new Map<string, EngineContext>();
-  /** Retired entries still held by an operation (closed at shutdown if still open). */
+  /** Entries replaced or forgotten but not closed yet: closed once their last holder is done (or at shutdown). */
   private readonly retired = new Set<CacheEntry>();
 
   constructor(
@@ -127,7 +125,7 @@ export class Engines implements LeaseEngines, JobRunner {
       return await fn(await entry.ready);
     } finally {
       entry.holders--;
-      if (entry.retired && entry.holders === 0) void this.closeEntry(entry);
+      if (entry.holders === 0 && this.retired.has(entry)) void this.closeEntry(entry);
     }
   }
 
@@ -152,7 +150,7 @@ export class Engines implements LeaseEngines, JobRunner {
       return cached;
     }
     const ready = this.initialise(mount, configName, version);
-    const entry: CacheEntry = { version, ready, checkedAt: performance.now(), holders: 1, retired: false };
+    const entry: CacheEntry = { version, ready, checkedAt: performance.now(), holders: 1 };
     this.cache.set(key, entry);
     ready.catch(() => this.cache.get(key) === entry && this.cache.delete(key));
     if (cached) void this.retire(cached);
@@ -161,7 +159,6 @@ export class Engines implements LeaseEngines, JobRunner {
 
   /** Closes the entry now if nothing holds it, else when its last holder is done. */
   private retire(entry: CacheEntry): Promise<void> {
-    entry.retired = true;
     this.retired.add(entry);
     return entry.holders === 0 ? this.closeEntry(entry) : Promise.resolve();
   }
