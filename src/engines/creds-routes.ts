@@ -5,7 +5,7 @@ import { badRequest, notFound, permissionDenied } from '../errors.js';
 import { LIST_METHOD } from '../http/request-shape.js';
 import type { LeaseService } from '../leases/lease-service.js';
 import { cleanEngineError, toHttpError } from './engine-errors.js';
-import { IMPLICIT_CONFIG, type Engines } from './engines.js';
+import { IMPLICIT_CONFIG, type EngineInstance, type Engines } from './engines.js';
 import { requesterOf, roleAllowed } from './validate.js';
 
 const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,128}$' } } };
@@ -17,6 +17,9 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
   const configPath = plugins.find((p) => p.mount.configPath)?.mount.configPath;
   const roleField = plugins.find((p) => p.mount.roleConfigField)?.mount.roleConfigField;
   const repo = engines.repo;
+  /** engines.using, with the lookup's own failures (no such config, one that cannot start) as HTTP errors. */
+  const using = <T>(configName: string, fn: (inst: EngineInstance) => Promise<T>, opts?: { at?: number }) =>
+    engines.using(mount, configName, fn, opts).catch((err: unknown) => Promise.reject(toHttpError(err)));
 
   const issue = async (req: FastifyRequest, reply: FastifyReply) => {
     const { name: roleName } = req.params as { name: string };
@@ -29,7 +32,7 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
     const configName = configPath && roleField ? String(role[roleField] ?? '') : IMPLICIT_CONFIG;
     // The instance is held until the credential exists: a config write meanwhile does not close
     // its pool under this request.
-    const issued = await engines.using(mount, configName, async (inst) => {
+    const issued = await using(configName, async (inst) => {
       if (!roleAllowed(inst.config, inst.plugin, roleName)) {
         throw badRequest(`role "${roleName}" is not allowed by config "${configName}" (${inst.plugin.mount.allowedRolesField})`);
       }
@@ -58,7 +61,7 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
       } catch (err) {
         throw toHttpError(err, inst.secrets);
       }
-    }, { at }).catch((err: unknown) => Promise.reject(toHttpError(err)));
+    }, { at });
     return reply.answer({ data: issued.data, leaseId: issued.leaseId, leaseDuration: issued.leaseDuration, renewable: issued.renewable });
   };
   const url = `/v1/${mount}/${spec.credsPath}/:name`;
@@ -73,7 +76,7 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
     handler: async (req, reply) => {
       const { name } = req.params as { name: string };
       // Held only while the engine rotates: storing the result retires this instance.
-      const { before, config, api } = await engines.using(mount, name, async (inst) => {
+      const { before, config, api } = await using(name, async (inst) => {
         if (!inst.engine.rotateRoot) throw badRequest(`the ${inst.plugin.type} engine cannot rotate its root credential`);
         const mountApi = engines.api(mount, inst.plugin);
         try {
@@ -82,7 +85,7 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
         } catch (err) {
           throw toHttpError(err, inst.secrets);
         }
-      }).catch((err: unknown) => Promise.reject(toHttpError(err)));
+      });
       // What the rotation changed goes over the config as it is now (compare-and-set): an admin
       // write landing while the target changed its password keeps its own fields.
       const rotated = Object.keys({ ...before, ...config }).filter((k) => !isDeepStrictEqual(before[k], config[k]));
@@ -132,7 +135,7 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
     handler: async (req, reply) => {
       const { name } = req.params as { name: string };
       const dryRun = (req.body as { dry_run?: boolean } | undefined)?.dry_run !== false;
-      const { orphans, revoked } = await engines.using(mount, name, async (inst) => {
+      const { orphans, revoked } = await using(name, async (inst) => {
         const { engine } = inst;
         if (!engine.listCredentials) throw badRequest(`the ${inst.plugin.type} engine cannot list its credentials`);
         const ctx = engines.ctx(mount, inst.plugin);
@@ -159,7 +162,7 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
           req.log.info({ mount, config: name, orphans: orphans.length, revoked: revoked.length }, 'reconcile: orphans revoked');
         }
         return { orphans, revoked };
-      }).catch((err: unknown) => Promise.reject(toHttpError(err)));
+      });
       return reply.answer({ data: { dry_run: dryRun, orphans, revoked } });
     },
   });
