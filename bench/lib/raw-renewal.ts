@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { RedisKeys } from '../../src/redis/keys.js';
 
 const RENEW_LUA = fileURLToPath(new URL('../../src/redis/lua/lease-renew-3.lua', import.meta.url));
 const STATE_UPDATE_LUA = fileURLToPath(new URL('../../src/redis/lua/state-update-1.lua', import.meta.url));
@@ -32,7 +33,8 @@ export function rawRenewer(target: RenewalTarget, opts: { autoPipelining: boolea
   redis.defineCommand('leaseRenew', { numberOfKeys: 3, lua: readFileSync(RENEW_LUA, 'utf8') });
   redis.defineCommand('stateUpdate', { numberOfKeys: 1, lua: readFileSync(STATE_UPDATE_LUA, 'utf8') });
   const scripts = redis as unknown as Scripts;
-  const k = (...parts: string[]) => [`{${target.prefix}}`, ...parts].join(':');
+  const keys = new RedisKeys(target.prefix);
+  const k = (...parts: string[]) => keys.key(...parts);
   const tokenKey = k('token', 't', target.tokenHash);
   const due = k('leases', 'due');
   const revoking = k('leases', 'revoking');

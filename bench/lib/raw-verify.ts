@@ -4,6 +4,7 @@
 // floor, beside the constant route's ceiling.
 import { createHmac, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { RedisKeys } from '../../src/redis/keys.js';
 
 export interface VerifyTarget {
   redisUrl: string;
@@ -16,7 +17,8 @@ export interface VerifyTarget {
 
 export function rawVerifier(target: VerifyTarget) {
   const redis = new Redis(target.redisUrl, { enableAutoPipelining: true });
-  const k = (...parts: string[]) => [`{${target.prefix}}`, ...parts].join(':');
+  const keys = new RedisKeys(target.prefix);
+  const k = (...parts: string[]) => keys.key(...parts);
   const tokenKey = k('token', 't', target.tokenHash);
   const versionKey = k('token', 'policy-version');
   const stateKey = k('engine', 'apikey', `key:${target.keyId}`);
