@@ -2,6 +2,7 @@
 // previous one answers, for a fixed time or a fixed number of operations. Every latency is kept
 // (a few hundred thousand doubles at most), so percentiles are exact.
 import { Pool } from 'undici';
+import type { CpuSplit } from './cpu-split.js';
 
 export interface Trial {
   ops: number;
@@ -13,6 +14,8 @@ export interface Trial {
   firstError?: string;
   /** lessor trials: CPU time the lessor process spent per operation (ms). */
   cpuMsPerOp?: number;
+  /** CPU per operation by process, machine-wide (bench/lib/cpu-split.ts). */
+  cpu?: CpuSplit;
   /** Operations run unmeasured before the trial. */
   warmupOps?: number;
 }

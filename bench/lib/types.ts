@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RESULTS_DIR, type Child } from './child.js';
 import type { BenchServers } from './env.js';
+import type { CpuSampler, CpuSplit } from './cpu-split.js';
 import { median, type Http, type Trial } from './load.js';
 
 export interface BenchOptions {
@@ -32,6 +33,8 @@ export interface BenchCtx {
   /** How the server runs: compiled JavaScript or tsx. */
   server: string;
   opts: BenchOptions;
+  /** Machine, server, Redis and load-generator CPU around each trial. */
+  cpu: CpuSampler;
   log(line: string): void;
 }
 
@@ -44,6 +47,8 @@ export interface Side {
   ops: number;
   /** lessor side: median CPU time of the lessor process per operation (ms). */
   cpuMsPerOp?: number;
+  /** Medians of the trials' CPU per operation, split by process. */
+  cpu?: CpuSplit;
   trials: Trial[];
 }
 
@@ -57,6 +62,8 @@ export interface Row {
   /** lessor/raw throughput (or the ratio the goal is stated in). */
   ratio?: number;
   goal?: string;
+  /** The throughput the goal asks of lessor (ops/s), where it asks for one. */
+  goalRate?: number;
   met?: boolean;
   note?: string;
   /** Extra figures (drain lag, RSS, start times, …). */
@@ -71,8 +78,15 @@ export function side(trials: Trial[]): Side {
     errors: trials.reduce((n, t) => n + t.errors, 0),
     ops: trials.reduce((n, t) => n + t.ops, 0),
     ...(trials.some((t) => t.cpuMsPerOp !== undefined) ? { cpuMsPerOp: median(trials.map((t) => t.cpuMsPerOp ?? NaN)) } : {}),
+    ...(trials.every((t) => t.cpu) ? { cpu: medianSplit(trials.map((t) => t.cpu!)) } : {}),
     trials,
   };
+}
+
+function medianSplit(splits: CpuSplit[]): CpuSplit {
+  const m = (f: (c: CpuSplit) => number | undefined) => median(splits.map((c) => f(c) ?? NaN));
+  const server = m((c) => c.server);
+  return { machine: m((c) => c.machine), ...(Number.isFinite(server) ? { server } : {}), redis: m((c) => c.redis), loadGenerator: m((c) => c.loadGenerator), other: m((c) => c.other) };
 }
 
 /** With --profile, a CPU profile of the lessor child covering just this trial. */
@@ -81,11 +95,15 @@ export async function profiled<T>(ctx: BenchCtx, label: string, fn: () => Promis
   return profiledInner(ctx, label, fn);
 }
 
-/** Runs a lessor trial and adds the lessor process's CPU time per operation. */
-async function measured(ctx: BenchCtx, label: string, fn: () => Promise<Trial>): Promise<Trial> {
-  const cpu0 = ctx.lessor.cpuMs();
-  const t = await profiled(ctx, label, fn);
-  t.cpuMsPerOp = (ctx.lessor.cpuMs() - cpu0) / Math.max(1, t.ops + t.errors + (t.warmupOps ?? 0));
+/**
+ * Runs one trial and adds the CPU it cost per operation, split by process; `server` is the
+ * process that answered (lessor's child, or the baseline child behind a floor or ceiling).
+ */
+async function measured(ctx: BenchCtx, fn: () => Promise<Trial>, server: Child | undefined): Promise<Trial> {
+  const s0 = await ctx.cpu.snapshot(server);
+  const t = await fn();
+  t.cpu = await ctx.cpu.since(s0, server, t.ops + t.errors + (t.warmupOps ?? 0));
+  if (server === ctx.lessor) t.cpuMsPerOp = t.cpu.server;
   return t;
 }
 
@@ -100,23 +118,33 @@ async function profiledInner<T>(ctx: BenchCtx, label: string, fn: () => Promise<
   }
 }
 
+export interface PairedOptions {
+  /** Run after every trial (dropping what it created, say). */
+  between?: () => Promise<void>;
+  /** The process answering the raw side, when it is one (the baseline child). */
+  rawServer?: Child;
+}
+
 /** Runs lessor and raw trials alternately (so drift in machine load hits both), then medians. */
 export async function paired(
   ctx: BenchCtx,
   label: string,
   lessor: () => Promise<Trial>,
   raw: () => Promise<Trial>,
-  between: () => Promise<void> = async () => {},
+  opts: PairedOptions = {},
 ): Promise<{ lessor: Side; raw: Side }> {
+  const between = opts.between ?? (async () => {});
   const l: Trial[] = [];
   const r: Trial[] = [];
   for (let i = 0; i < ctx.opts.runs; i++) {
     // Alternate who goes first, so neither side always runs on a cooler (or hotter) machine.
     const order = i % 2 === 0 ? (['lessor', 'raw'] as const) : (['raw', 'lessor'] as const);
     for (const who of order) {
-      const t = who === 'lessor' ? await measured(ctx, `${label} run ${i + 1}`, lessor) : await raw();
+      const t = who === 'lessor'
+        ? await measured(ctx, () => profiled(ctx, `${label} run ${i + 1}`, lessor), ctx.lessor)
+        : await measured(ctx, raw, opts.rawServer);
       (who === 'lessor' ? l : r).push(t);
-      ctx.log(`  ${label} run ${i + 1} ${who}: ${t.perSec.toFixed(1)}/s p50 ${t.p50.toFixed(2)} ms p99 ${t.p99.toFixed(2)} ms${t.cpuMsPerOp !== undefined ? ` (lessor CPU ${t.cpuMsPerOp.toFixed(2)} ms/op)` : ''}${t.errors ? ` errors ${t.errors} (${t.firstError})` : ''}`);
+      ctx.log(`  ${label} run ${i + 1} ${who}: ${t.perSec.toFixed(1)}/s p50 ${t.p50.toFixed(2)} ms p99 ${t.p99.toFixed(2)} ms${t.cpuMsPerOp !== undefined ? ` (lessor CPU ${t.cpuMsPerOp.toFixed(2)} ms/op)` : ''}${t.cpu ? ` [machine CPU ${t.cpu.machine.toFixed(3)} ms/op]` : ''}${t.errors ? ` errors ${t.errors} (${t.firstError})` : ''}`);
       await between();
     }
   }

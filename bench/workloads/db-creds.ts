@@ -65,7 +65,7 @@ async function oneCase(ctx: BenchCtx, kind: Kind, shape: Shape, variant: Variant
       }, { concurrency, durationMs: ctx.opts.trialMs, warmupMs }),
       () => runLoad((i) => raw.create(`raw_${tag}_${i}_${randomBytes(4).toString('hex')}`), { concurrency, durationMs: ctx.opts.trialMs, warmupMs }),
       // Every trial starts from the same population: what a trial created is dropped again.
-      () => dropTrialUsers(ctx.servers, kind),
+      { between: () => dropTrialUsers(ctx.servers, kind) },
     );
     const ratio = res.lessor.perSec / res.raw.perSec;
     const row: Row = { workload, case: caseName, concurrency, population, ...res, ratio };
