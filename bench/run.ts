@@ -8,6 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildChild, RESULTS_DIR, startChild } from './lib/child.js';
+import { CpuSampler } from './lib/cpu-split.js';
+import { formatCpuTable } from './lib/cpu-table.js';
 import { lessorEnv, startServers } from './lib/env.js';
 import { Http } from './lib/load.js';
 import { formatTable } from './lib/table.js';
@@ -66,7 +68,8 @@ async function main(): Promise<void> {
     log(`lessor listening on ${lessor.base} (child process ${lessor.pid}, ${how}; load generator and raw side in this process)`);
     const admin = new Http(lessor.base, 4, env.LESSOR_ROOT_TOKEN);
     const token = await benchToken(admin);
-    const ctx: BenchCtx = { servers, lessor, admin, token, env, server: how, opts, log };
+    const cpu = new CpuSampler(servers.redis.url());
+    const ctx: BenchCtx = { servers, lessor, admin, token, env, server: how, opts, cpu, log };
     try {
       for (const w of WORKLOADS) {
         if (opts.only.length > 0 && !opts.only.includes(w.name)) continue;
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
         process.stderr.write(`${formatTable(rows)}\n`);
       }
     } finally {
+      cpu.close();
       await admin.close();
       await lessor.stop();
       await stopBaseline();
@@ -90,7 +94,8 @@ async function main(): Promise<void> {
   }
   flatness(rows);
   const table = formatTable(rows);
-  process.stdout.write(`\n${table}\n`);
+  const cpuTable = formatCpuTable(rows);
+  process.stdout.write(`\n${table}\n\n${cpuTable}\n`);
   const out = {
     started: started.toISOString(),
     finished: new Date().toISOString(),
@@ -100,6 +105,7 @@ async function main(): Promise<void> {
     server: how,
     rows: rows.map(({ lessor, raw, ...r }) => ({ ...r, lessor: lessor && strip(lessor), raw: raw && strip(raw) })),
     table,
+    cpuTable,
   };
   writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(out, null, 2));
   log(`wrote bench/results/latest.json${opts.profile ? ` and CPU profiles in bench/results/profiles/` : ''}`);
