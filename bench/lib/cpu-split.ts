@@ -24,12 +24,14 @@ interface Snapshot {
   selfMs: number;
 }
 
-/** Busy (not idle, not iowait) CPU time of all cores, from the first line of /proc/stat. */
+/**
+ * CPU time all cores spent working, from the first line of /proc/stat: user, nice, system, irq
+ * and softirq. Idle and iowait are not work; steal is time a hypervisor gave to someone else.
+ */
 function machineBusyMs(): number {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   // USER_HZ is 100 on Linux: one tick is 10 ms.
-  return (total - f[3] - f[4]) * 10;
+  return (user + nice + system + irq + softirq) * 10;
 }
 
 async function redisMs(redis: Redis): Promise<number> {
