@@ -1,6 +1,6 @@
 /**
  * PostgreSQL behind the SQL engine: one bounded pg.Pool per connection config, creation in one
- * transaction (retried when concurrent GRANTs collide), and the default revocation that works
+ * transaction (per-object GRANTs take turns, object-grants.ts), and the default revocation that works
  * for a non-superuser CREATEROLE admin.
  *
  * A transaction's statements travel as one simple-protocol query (PostgreSQL runs a
@@ -17,6 +17,7 @@ import type { EngineLogger } from '../sdk/types.js';
 import { configError } from '../sdk/errors.js';
 import { isRetryable, toEngineError, type Phase } from './errors.js';
 import { GroupRunner } from './group-commit.js';
+import { inTurnForObjectGrants } from './object-grants.js';
 
 export const pgDialect: SqlDialect = {
   quoteIdent: (v) => pg.escapeIdentifier(v),
@@ -79,7 +80,7 @@ export class PgBackend implements SqlBackend {
     // the rest of the pool stays free for renewals, lookups and revocation's side queries.
     // Measured on 2 cores with 16 connections: 2 at once beat 1 and 4 (bench/, pg-creds).
     const maxInFlight = Math.max(2, Math.ceil((config.max_open_connections ?? 4) / 8));
-    this.creates = new GroupRunner({ maxInFlight, maxBatch: MAX_GROUP, run: (jobs) => this.atomically('create', jobs.flat()) });
+    this.creates = new GroupRunner({ maxInFlight, maxBatch: MAX_GROUP, run: (jobs) => this.atomically('create', inTurnForObjectGrants(jobs.flat())) });
     this.revokes = new GroupRunner({ maxInFlight, maxBatch: MAX_GROUP, run: (names) => this.revokeUsers(names) });
   }
 

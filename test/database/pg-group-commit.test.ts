@@ -52,6 +52,25 @@ t.test('a request whose statements fail fails alone; the others in its group suc
   t.equal(rows[0].n, 0, 'nothing of the failed requests is left behind');
 });
 
+t.test('concurrent creds of a per-table GRANT role take turns instead of colliding', async (t) => {
+  const fx = await pgFixture(t);
+  const ctx = testEngineContext();
+  const engine = postgres.create();
+  t.teardown(() => engine.close());
+  // 16 connections: two grouped transactions at once, so the two requests below run side by side.
+  await engine.initialize({ config: { ...fx.config, max_open_connections: 16 }, verifyConnection: true }, ctx);
+  // Each holds its GRANT on `items` uncommitted for a while, so the two always overlap.
+  const slow: DatabaseRole = {
+    ...fx.tableRole,
+    creation_statements: `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'; GRANT SELECT ON items TO "{{name}}"; SELECT pg_sleep(0.3);`,
+  };
+  const creds = await Promise.all([issue(engine, ctx, 'app', slow), issue(engine, ctx, 'app', slow)]);
+  const works = await Promise.all(creds.map((c) => fx.canSelect(c.data.username, c.data.password)));
+  t.same(works, [true, true], 'both users exist and read the table');
+  t.same(ctx.logLines.filter((l) => /retried after a concurrent update/.test(l)), [],
+    'neither transaction failed with "tuple concurrently updated" and had to be retried');
+});
+
 t.test('concurrent default revocations are grouped; one already gone does not hold up the rest', async (t) => {
   const fx = await pgFixture(t);
   const { ctx, engine } = await setup(t, fx);
