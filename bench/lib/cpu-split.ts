@@ -49,7 +49,7 @@ export class CpuSampler {
   private readonly redis: Redis;
 
   constructor(redisUrl: string) {
-    this.redis = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
+    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   }
 
   async snapshot(server: Child | undefined): Promise<Snapshot> {

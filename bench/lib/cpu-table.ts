@@ -1,4 +1,5 @@
 import { coresAt, machineCores } from './cpu-split.js';
+import { markdownTable } from './table.js';
 import type { Row, Side } from './types.js';
 
 const f = (x: number | undefined, digits = 3) => (x === undefined || !Number.isFinite(x) ? '' : x.toFixed(digits));
@@ -23,8 +24,5 @@ export function formatCpuTable(rows: Row[]): string {
       ]);
     }
   }
-  const all = [head, ...lines];
-  const widths = head.map((_, i) => Math.max(...all.map((l) => l[i].length)));
-  const fmt = (l: string[]) => `| ${l.map((x, i) => x.padEnd(widths[i])).join(' | ')} |`;
-  return [`CPU per operation (ms), by process`, fmt(head), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...lines.map(fmt)].join('\n');
+  return `CPU per operation (ms), by process\n${markdownTable(head, lines)}`;
 }

@@ -12,8 +12,6 @@ export interface Trial {
   p50: number;
   p99: number;
   firstError?: string;
-  /** lessor trials: CPU time the lessor process spent per operation (ms). */
-  cpuMsPerOp?: number;
   /** CPU per operation by process, machine-wide (bench/lib/cpu-split.ts). */
   cpu?: CpuSplit;
   /** Operations run unmeasured before the trial. */

@@ -11,11 +11,16 @@ export function formatTable(rows: Row[]): string {
     const extra = r.extra ? Object.entries(r.extra).map(([k, v]) => `${k} ${typeof v === 'number' ? num(v, v < 10 ? 2 : 0) : v}`).join(', ') : '';
     return [
       r.workload, r.case + (extra ? ` (${extra})` : '') + (r.note ? ` — ${r.note}` : ''), num(r.concurrency), num(r.population),
-      num(r.lessor?.perSec, r.lessor && r.lessor.perSec < 100 ? 1 : 0), ms(r.lessor?.p50), ms(r.lessor?.p99), r.lessor?.cpuMsPerOp === undefined ? '' : r.lessor.cpuMsPerOp.toFixed(2),
+      num(r.lessor?.perSec, r.lessor && r.lessor.perSec < 100 ? 1 : 0), ms(r.lessor?.p50), ms(r.lessor?.p99), r.lessor?.cpu?.server === undefined ? '' : r.lessor.cpu.server.toFixed(2),
       num(r.raw?.perSec, r.raw && r.raw.perSec < 100 ? 1 : 0), ms(r.raw?.p50), ms(r.raw?.p99),
       num(r.ratio, 2), r.goal ?? '', r.met === undefined ? '' : r.met ? 'yes' : 'NO',
     ];
   });
+  return markdownTable(head, lines);
+}
+
+/** Columns padded to their widest cell, so the table reads as well in a terminal as in Markdown. */
+export function markdownTable(head: string[], lines: string[][]): string {
   const all = [head, ...lines];
   const widths = head.map((_, i) => Math.max(...all.map((l) => l[i].length)));
   const fmt = (l: string[]) => `| ${l.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;

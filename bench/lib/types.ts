@@ -45,9 +45,7 @@ export interface Side {
   p99: number;
   errors: number;
   ops: number;
-  /** lessor side: median CPU time of the lessor process per operation (ms). */
-  cpuMsPerOp?: number;
-  /** Medians of the trials' CPU per operation, split by process. */
+  /** Medians of the trials' CPU per operation, split by process (`server` on the lessor side is lessor's own). */
   cpu?: CpuSplit;
   trials: Trial[];
 }
@@ -77,7 +75,6 @@ export function side(trials: Trial[]): Side {
     p99: median(trials.map((t) => t.p99)),
     errors: trials.reduce((n, t) => n + t.errors, 0),
     ops: trials.reduce((n, t) => n + t.ops, 0),
-    ...(trials.some((t) => t.cpuMsPerOp !== undefined) ? { cpuMsPerOp: median(trials.map((t) => t.cpuMsPerOp ?? NaN)) } : {}),
     ...(trials.every((t) => t.cpu) ? { cpu: medianSplit(trials.map((t) => t.cpu!)) } : {}),
     trials,
   };
@@ -103,7 +100,6 @@ async function measured(ctx: BenchCtx, fn: () => Promise<Trial>, server: Child |
   const s0 = await ctx.cpu.snapshot(server);
   const t = await fn();
   t.cpu = await ctx.cpu.since(s0, server, t.ops + t.errors + (t.warmupOps ?? 0));
-  if (server === ctx.lessor) t.cpuMsPerOp = t.cpu.server;
   return t;
 }
 
@@ -144,7 +140,7 @@ export async function paired(
         ? await measured(ctx, () => profiled(ctx, `${label} run ${i + 1}`, lessor), ctx.lessor)
         : await measured(ctx, raw, opts.rawServer);
       (who === 'lessor' ? l : r).push(t);
-      ctx.log(`  ${label} run ${i + 1} ${who}: ${t.perSec.toFixed(1)}/s p50 ${t.p50.toFixed(2)} ms p99 ${t.p99.toFixed(2)} ms${t.cpuMsPerOp !== undefined ? ` (lessor CPU ${t.cpuMsPerOp.toFixed(2)} ms/op)` : ''}${t.cpu ? ` [machine CPU ${t.cpu.machine.toFixed(3)} ms/op]` : ''}${t.errors ? ` errors ${t.errors} (${t.firstError})` : ''}`);
+      ctx.log(`  ${label} run ${i + 1} ${who}: ${t.perSec.toFixed(1)}/s p50 ${t.p50.toFixed(2)} ms p99 ${t.p99.toFixed(2)} ms${who === 'lessor' && t.cpu?.server !== undefined ? ` (lessor CPU ${t.cpu.server.toFixed(2)} ms/op)` : ''}${t.cpu ? ` [machine CPU ${t.cpu.machine.toFixed(3)} ms/op]` : ''}${t.errors ? ` errors ${t.errors} (${t.firstError})` : ''}`);
       await between();
     }
   }

@@ -39,10 +39,11 @@ export async function apikeyVerify(ctx: BenchCtx): Promise<Row[]> {
       const r = await http.call('POST', 'apikey/verify', { api_key: apiKey });
       if (r.status !== 200 || r.body?.data?.valid !== true) throw new Error(`${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
     }, { concurrency, durationMs: ctx.opts.trialMs, warmupMs: 500 });
-    const res = await paired(ctx, `apikey-verify c=${concurrency}`, lessorLoad, ceiling, { rawServer: await baseline() });
+    const base = await baseline();
+    const res = await paired(ctx, `apikey-verify c=${concurrency}`, lessorLoad, ceiling, { rawServer: base });
     const ratio = res.lessor.perSec / res.raw.perSec;
     // The floor: verify's own Redis reads and HMAC behind a bare route in the baseline child.
-    const floorHttp = new Http((await baseline()).base, concurrency);
+    const floorHttp = new Http(base.base, concurrency);
     let floor;
     try {
       await floorHttp.ok('POST', '/verify-floor/setup', {
@@ -52,7 +53,7 @@ export async function apikeyVerify(ctx: BenchCtx): Promise<Row[]> {
         () => runLoad(async () => {
           const r = await floorHttp.call('POST', '/verify-floor', { api_key: apiKey });
           if (r.status !== 200 || r.body?.data?.valid !== true) throw new Error(`${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
-        }, { concurrency, durationMs: ctx.opts.trialMs, warmupMs: 500 }), { rawServer: await baseline() });
+        }, { concurrency, durationMs: ctx.opts.trialMs, warmupMs: 500 }), { rawServer: base });
     } finally {
       await floorHttp.close();
     }

@@ -55,7 +55,8 @@ export async function renew(ctx: BenchCtx): Promise<Row[]> {
     // The floor: the same Redis work behind a bare fastify route in its own process, over the
     // same load generator. What HTTP plus the renewal's Redis commands cost with nothing of
     // lessor's; the goal's 8,000/s is out of reach wherever this is below it.
-    const floorHttp = new Http((await baseline()).base, concurrency);
+    const base = await baseline();
+    const floorHttp = new Http(base.base, concurrency);
     let floor;
     try {
       await floorHttp.ok('POST', '/renew-floor/setup', target);
@@ -64,7 +65,7 @@ export async function renew(ctx: BenchCtx): Promise<Row[]> {
           const l = leases[i % leases.length];
           const r = await floorHttp.call('POST', '/renew-floor', { lease_id: l.leaseId, key_id: l.keyId });
           if (r.status !== 200) throw new Error(`${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
-        }, { concurrency, durationMs: ctx.opts.trialMs, warmupMs: 500 }), { rawServer: await baseline() });
+        }, { concurrency, durationMs: ctx.opts.trialMs, warmupMs: 500 }), { rawServer: base });
     } finally {
       await floorHttp.close();
     }
