@@ -43,9 +43,11 @@ export class TokenAccessControl implements AccessControl {
     return identity;
   }
 
-  async authorize(identity: RequestIdentity, path: string, capabilities: Capability[]): Promise<boolean> {
+  async authorize(identity: RequestIdentity, path: string, capabilities: Capability[], list = false): Promise<boolean> {
     if (identity.isRoot) return true;
-    return (await this.policies.aclFor(identity.policies, this.policyVersion.get(identity))).allows(path, capabilities);
+    const acl = await this.policies.aclFor(identity.policies, this.policyVersion.get(identity));
+    // A LIST's path is Vault's: with the trailing slash the HTTP layer took off.
+    return list ? acl.allows(`${path}/`, capabilities, true) : acl.allows(path, capabilities);
   }
 
   usedLastUse(identity: RequestIdentity | undefined): boolean {

@@ -23,8 +23,12 @@ export interface RequestIdentity {
 export interface AccessControl {
   /** Resolves a presented token, or throws a 403 LessorError (missing, unknown, expired, bound elsewhere). */
   authenticate(token: string | undefined, ctx: { ip: string }): Promise<RequestIdentity>;
-  /** Whether the identity holds any of the capabilities on the path (relative to /v1/). */
-  authorize(identity: RequestIdentity, path: string, capabilities: Capability[]): Promise<boolean> | boolean;
+  /**
+   * Whether the identity holds any of the capabilities on the path (relative to /v1/, no
+   * trailing slash). `list`: the request is a LIST, which Vault's policies match with and
+   * without a trailing slash (a `path "x/*"` policy grants `vault list x`).
+   */
+  authorize(identity: RequestIdentity, path: string, capabilities: Capability[], list?: boolean): Promise<boolean> | boolean;
 }
 
 export function capabilitiesForMethod(method: string): Capability[] {

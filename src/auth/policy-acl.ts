@@ -46,10 +46,30 @@ export class Acl {
     }
   }
 
-  /** The capability bits of the most specific matching pattern (0: no match, deny by default). */
-  private match(path: string): number {
+  /**
+   * The capability bits of the deciding pattern (0: no match, deny by default), in Vault's
+   * order. A LIST request's path ends in "/" (`vault list database/roles` asks for
+   * "database/roles/"), and for a list Vault also tries the exact pattern without that slash,
+   * then the wildcard patterns without it, before the wildcard patterns with it: so both
+   * `path "database/roles"` and `path "database/roles/*"` grant `vault list database/roles`.
+   */
+  private match(path: string, list: boolean): number {
     const exact = this.exact.get(path);
     if (exact !== undefined) return exact; // a pattern with no wildcard outranks every other match
+    if (list) {
+      const trimmed = path.endsWith('/') ? path.slice(0, -1) : path;
+      const bare = this.exact.get(trimmed);
+      if (bare !== undefined) return bare;
+      if (trimmed !== path) {
+        const wild = this.wildcardMatch(trimmed);
+        if (wild !== 0) return wild;
+      }
+    }
+    return this.wildcardMatch(path);
+  }
+
+  /** The most specific `*` or `+` pattern that matches, by Vault's priority (`morePrecise`). */
+  private wildcardMatch(path: string): number {
     let best: Pattern | undefined;
     for (let i = path.length; i >= 0; i--) {
       const prefix = path.slice(0, i);
@@ -61,26 +81,35 @@ export class Acl {
     return best?.bits ?? 0;
   }
 
-  /** Whether the path allows any of the capabilities (deny on the deciding pattern refuses all). */
-  allows(path: string, capabilities: Capability[]): boolean {
-    const bits = this.match(path);
+  /**
+   * Whether the path allows any of the capabilities (deny on the deciding pattern refuses all).
+   * `list`: the request is a LIST, whose path is matched as Vault matches one (see `match`).
+   */
+  allows(path: string, capabilities: Capability[], list = false): boolean {
+    const bits = this.match(path, list);
     if (bits === 0 || bits & DENY) return false;
     return capabilities.some((c) => (bits & BIT[c]) !== 0);
   }
 
+  /** What a token may do on the path; matched as a LIST, as Vault's sys/capabilities does. */
   capabilities(path: string): Capability[] {
-    const bits = this.match(path);
+    const bits = this.match(path, true);
     if (bits === 0 || bits & DENY) return ['deny'];
     return (Object.keys(BIT) as Capability[]).filter((c) => bits & BIT[c]);
   }
 }
 
+/**
+ * Vault's segment wildcard: `+` is a wildcard only as a whole path segment (a `+` inside a
+ * segment is a literal character) and stands for exactly one non-empty segment; with a trailing
+ * `*` the last segment is a prefix of the rest of the path.
+ */
 function plusRegex(pattern: string): RegExp {
   const glob = pattern.endsWith('*');
   const body = (glob ? pattern.slice(0, -1) : pattern)
-    .split('+')
-    .map((part) => part.replace(/[.*?^${}()|[\]\\]/g, '\\$&'))
-    .join('[^/]+');
+    .split('/')
+    .map((segment) => (segment === '+' ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
   return new RegExp(`^${body}${glob ? '.*' : ''}$`);
 }
 
@@ -88,7 +117,8 @@ const firstWildcard = (p: string) => {
   const i = p.search(/[+*]/);
   return i < 0 ? Infinity : i;
 };
-const plusCount = (p: string) => p.split('+').length - 1;
+/** Wildcard segments: Vault counts a `+` only where it is a whole segment. */
+const plusCount = (p: string) => p.replace(/\*$/, '').split('/').filter((s) => s === '+').length;
 
 /**
  * Vault's priority between two matching patterns a and b (true if a is more specific):

@@ -5,7 +5,7 @@ import { parseDuration } from '../../plugins/sdk/duration.js';
 import type { ResponseWrapper } from '../auth/wrapping.js';
 import { badRequest, permissionDenied } from '../errors.js';
 import { envelope } from './envelope.js';
-import { policyPath } from './request-shape.js';
+import { LIST_METHOD, policyPath } from './request-shape.js';
 
 export function tokenFrom(req: FastifyRequest): string | undefined {
   const vault = req.headers['x-vault-token'];
@@ -27,7 +27,7 @@ export function installAccessHooks(app: FastifyInstance, access: AccessControl) 
     const identity = await access.authenticate(tokenFrom(req), { ip: req.ip });
     req.identity = identity;
     const caps = cfg.capabilities ?? capabilitiesForMethod(req.method);
-    if (!(await access.authorize(identity, req.policyPath, caps))) throw permissionDenied();
+    if (!(await access.authorize(identity, req.policyPath, caps, req.method === LIST_METHOD))) throw permissionDenied();
   });
 }
 

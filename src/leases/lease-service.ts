@@ -11,6 +11,8 @@ export interface Caller {
   identity: RequestIdentity;
   /** The request's policy path: where a `sudo` grant lets a token act on others' leases. */
   path: string;
+  /** The request is a LIST: its path is matched as Vault matches a LIST's. */
+  list?: boolean;
 }
 
 export interface IssueRequest {
@@ -177,7 +179,7 @@ export class LeaseService {
       const now = await this.deps.tokenAncestors?.(lease.tokenId);
       if (!now || now.includes(identity.tokenId)) return true;
     }
-    return Boolean(await this.deps.access().authorize(identity, caller.path, ['sudo']));
+    return Boolean(await this.deps.access().authorize(identity, caller.path, ['sudo'], caller.list));
   }
 
   async renew(caller: Caller, id: string, incrementSec?: number): Promise<Renewed> {

@@ -92,3 +92,31 @@ t.test('policies in dev mode (in-process stores)', async (t) => {
   await tr.call('PUT', 'sys/policy/reader', { body: { policy: 'path "sys/key-status" { capabilities = ["deny"] }' } });
   t.equal((await tr.call('GET', 'sys/key-status', { token })).status, 403);
 });
+
+t.test('a Vault policy on "x/*" or on "x" grants `vault list x`, as in Vault', async (t) => {
+  const tr = await testRuntime(t);
+  const endpoint = await tr.listen();
+  const make = async (name: string, policy: string) => {
+    await tr.call('PUT', `sys/policies/acl/${name}`, { body: { policy } });
+    return (await tr.call('POST', 'auth/token/create', { body: { policies: [name] } })).body.auth.client_token as string;
+  };
+  // The two shapes Vault's docs use for listing, in HCL as operators write them.
+  const byGlob = await make('by-glob', 'path "sys/policies/acl/*" {\n  capabilities = ["read", "list"]\n}\n');
+  const byExact = await make('by-exact', 'path "sys/policies/acl" {\n  capabilities = ["list"]\n}\n');
+  const readOnly = await make('read-only', 'path "sys/policies/acl/*" {\n  capabilities = ["read"]\n}\n');
+  const want = ['by-exact', 'by-glob', 'default', 'read-only', 'root'];
+
+  for (const [name, token] of [['x/*', byGlob], ['x', byExact]]) {
+    const listed = await vault({ endpoint, token }).list('sys/policies/acl');
+    t.same(listed.data.keys, want, `node-vault list with a policy on ${name}`);
+    const asQuery = await tr.call('GET', 'sys/policies/acl?list=true', { token });
+    t.equal(asQuery.status, 200, `GET ?list=true with a policy on ${name}`);
+    t.equal((await tr.call('LIST', 'sys/policies/acl/', { token })).status, 200, `LIST with a trailing slash, policy on ${name}`);
+  }
+  t.equal((await tr.call('GET', 'sys/policies/acl/by-glob', { token: byExact })).status, 403, 'an exact "x" grants nothing under x');
+  t.equal((await tr.call('LIST', 'sys/policies/acl', { token: readOnly })).status, 403, 'read alone does not grant list');
+  t.equal((await tr.call('GET', 'sys/policies/acl/by-glob', { token: readOnly })).status, 200);
+
+  const caps = await tr.call('POST', 'sys/capabilities-self', { token: byGlob, body: { paths: ['sys/policies/acl/', 'sys/policies/acl'] } });
+  t.same(caps.body.data, { 'sys/policies/acl/': ['read', 'list'], 'sys/policies/acl': ['deny'] }, 'capabilities of "x/" are those of a LIST, as in Vault');
+});

@@ -54,6 +54,43 @@ t.test('the most specific path wins', async (t) => {
   t.ok(morePrecise('a/bc*', 'a/b*'), 'first wildcard later wins');
 });
 
+t.test('a LIST is matched as Vault matches one: with and without its trailing slash', async (t) => {
+  // The paths are what Vault's ACL sees for `vault list <path>`: the path with a trailing slash.
+  const a = acl(JSON.stringify({
+    path: {
+      'database/roles/*': { capabilities: ['read', 'list'] },
+      'sys/policies/acl': { capabilities: ['list'] },
+      'kv/team/*': { capabilities: ['list'] },
+      'kv/tea*': { capabilities: ['deny'] },
+    },
+  }));
+  t.ok(a.allows('database/roles/', ['list'], true), 'path "x/*" grants vault list x');
+  t.notOk(a.allows('database/roles', ['read']), 'the bare path itself is still not granted');
+  t.ok(a.allows('sys/policies/acl/', ['list'], true), 'an exact pattern without the slash grants the list');
+  t.notOk(a.allows('sys/policies/acl/', ['list']), 'only a LIST falls back to the path without the slash');
+  t.notOk(a.allows('sys/policies/acl/x', ['list'], true), 'and stays exact');
+  t.notOk(a.allows('kv/team/', ['list'], true), 'the path without the slash is tried first: its deny decides');
+  t.ok(a.allows('kv/team/app/', ['list'], true), 'deeper paths are matched as before');
+  t.same(a.capabilities('database/roles/'), ['read', 'list'], 'capabilities of "x/" are those of a LIST');
+  t.same(a.capabilities('database/roles'), ['deny'], 'and of "x" those of the bare path');
+  t.same(a.capabilities('sys/policies/acl/'), ['list']);
+});
+
+t.test('+ is a wildcard only as a whole segment, as in Vault', async (t) => {
+  const a = acl(JSON.stringify({
+    path: {
+      'secret/a+b': { capabilities: ['read'] },
+      'secret/+/x+y/*': { capabilities: ['update'] },
+    },
+  }));
+  t.ok(a.allows('secret/a+b', ['read']), 'a + inside a segment is a literal character');
+  t.notOk(a.allows('secret/aXb', ['read']));
+  t.notOk(a.allows('secret/aXXb', ['read']));
+  t.ok(a.allows('secret/any/x+y/deep/path', ['update']));
+  t.notOk(a.allows('secret/any/xZy/deep', ['update']));
+  t.ok(morePrecise('a/x+y/+', 'a/+/+'), 'a literal + is not counted as a wildcard segment');
+});
+
 t.test('HCL policies: the common form, comments, legacy policy = "read"', async (t) => {
   const rules = parsePolicy(`
     # app policy

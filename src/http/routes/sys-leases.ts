@@ -27,7 +27,7 @@ const prefixBody = {
 
 function caller(req: FastifyRequest): Caller {
   if (!req.identity) throw permissionDenied();
-  return { identity: req.identity, path: req.policyPath };
+  return { identity: req.identity, path: req.policyPath, list: req.method === LIST_METHOD };
 }
 
 /** The lease id from the path (wildcard) or the body; both given must agree. */

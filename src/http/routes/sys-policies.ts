@@ -25,7 +25,8 @@ const capabilitiesAccessorBody = { type: 'object', additionalProperties: false, 
 export function sysPolicyRoutes(policies: PolicyStore, tokens: TokenService) {
   /** Vault's capabilities answer: one key per path, plus `capabilities` when one path was asked. */
   const capabilities = async (tokenPolicies: string[], body: { path?: unknown; paths?: unknown }) => {
-    const paths = [...commaList(body.paths), ...commaList(body.path)].map((p) => p.replace(/^\/+|\/+$/g, ''));
+    // A trailing slash is kept: as in Vault, "database/roles/" asks what a LIST of it may do.
+    const paths = [...commaList(body.paths), ...commaList(body.path)].map((p) => p.replace(/^\/+/, ''));
     if (paths.length === 0) throw badRequest('missing paths');
     const acl = tokenPolicies.includes('root') ? undefined : await policies.aclFor(tokenPolicies);
     const data: Record<string, string[]> = {};
