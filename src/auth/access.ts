@@ -3,7 +3,11 @@
  * policy path, and asks an AccessControl who the caller is and whether it may act. The HTTP
  * layer knows nothing about how tokens are stored or how policies match.
  */
-export type Capability = 'create' | 'read' | 'update' | 'delete' | 'list' | 'sudo' | 'deny';
+/**
+ * Vault's capabilities. `patch`, `subscribe` and `recover` are accepted so that Vault policies
+ * (KV policies often list `patch`) load unchanged; lessor has no operation they grant.
+ */
+export type Capability = 'create' | 'read' | 'update' | 'delete' | 'list' | 'sudo' | 'deny' | 'patch' | 'subscribe' | 'recover';
 
 export interface RequestIdentity {
   /** SHA-256 of the token: the token's id in the store. Never the token itself. */

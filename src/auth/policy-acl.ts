@@ -8,7 +8,9 @@ import type { PolicyRules } from './policy-parse.js';
  * does not grow with the number of patterns: exact paths are one Map lookup, `*` globs one Map
  * lookup per prefix of the path, `+` patterns are indexed by their literal prefix.
  */
-const BIT: Record<Capability, number> = { create: 1, read: 2, update: 4, delete: 8, list: 16, sudo: 32, deny: 64 };
+const BIT: Record<Capability, number> = { create: 1, read: 2, update: 4, delete: 8, list: 16, sudo: 32, deny: 64, patch: 128, subscribe: 256, recover: 512 };
+/** sys/capabilities answers name them in alphabetical order, as Vault's do (it sorts them). */
+const NAMES = (Object.keys(BIT) as Capability[]).filter((c) => c !== 'deny').sort();
 const DENY = BIT.deny;
 
 interface Pattern {
@@ -95,7 +97,7 @@ export class Acl {
   capabilities(path: string): Capability[] {
     const bits = this.match(path, true);
     if (bits === 0 || bits & DENY) return ['deny'];
-    return (Object.keys(BIT) as Capability[]).filter((c) => bits & BIT[c]);
+    return NAMES.filter((c) => bits & BIT[c]);
   }
 }
 

@@ -9,7 +9,7 @@ import type { Capability } from './access.js';
  */
 export type PolicyRules = Record<string, Capability[]>;
 
-export const CAPABILITIES: Capability[] = ['create', 'read', 'update', 'delete', 'list', 'sudo', 'deny'];
+export const CAPABILITIES: Capability[] = ['create', 'read', 'update', 'delete', 'list', 'sudo', 'deny', 'patch', 'subscribe', 'recover'];
 // Vault's legacy `policy = "read"` shorthand.
 const LEGACY: Record<string, Capability[]> = {
   deny: ['deny'],

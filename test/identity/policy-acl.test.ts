@@ -71,7 +71,7 @@ t.test('a LIST is matched as Vault matches one: with and without its trailing sl
   t.notOk(a.allows('sys/policies/acl/x', ['list'], true), 'and stays exact');
   t.notOk(a.allows('kv/team/', ['list'], true), 'the path without the slash is tried first: its deny decides');
   t.ok(a.allows('kv/team/app/', ['list'], true), 'deeper paths are matched as before');
-  t.same(a.capabilities('database/roles/'), ['read', 'list'], 'capabilities of "x/" are those of a LIST');
+  t.same(a.capabilities('database/roles/'), ['list', 'read'], 'capabilities of "x/" are those of a LIST');
   t.same(a.capabilities('database/roles'), ['deny'], 'and of "x" those of the bare path');
   t.same(a.capabilities('sys/policies/acl/'), ['list']);
 });
@@ -89,6 +89,17 @@ t.test('+ is a wildcard only as a whole segment, as in Vault', async (t) => {
   t.ok(a.allows('secret/any/x+y/deep/path', ['update']));
   t.notOk(a.allows('secret/any/xZy/deep', ['update']));
   t.ok(morePrecise('a/x+y/+', 'a/+/+'), 'a literal + is not counted as a wildcard segment');
+});
+
+t.test("Vault's newer capabilities load (they grant nothing lessor has); answers are sorted as Vault's", async (t) => {
+  const rules = parsePolicy('path "kv/data/*" { capabilities = ["create", "read", "update", "patch", "delete", "list", "subscribe", "recover"] }');
+  t.same(rules['kv/data/*'], ['create', 'read', 'update', 'patch', 'delete', 'list', 'subscribe', 'recover']);
+  const a = new Acl([rules]);
+  t.same(a.capabilities('kv/data/x'), ['create', 'delete', 'list', 'patch', 'read', 'recover', 'subscribe', 'update'], 'alphabetical, as Vault sorts them');
+  t.ok(a.allows('kv/data/x', ['update']));
+  const patchOnly = acl('path "kv/data/*" { capabilities = ["patch"] }');
+  t.notOk(patchOnly.allows('kv/data/x', ['create', 'update']), 'patch does not grant a write');
+  t.same(patchOnly.capabilities('kv/data/x'), ['patch']);
 });
 
 t.test('HCL policies: the common form, comments, legacy policy = "read"', async (t) => {
