@@ -32,7 +32,7 @@ export const staticRoleSchema = {
 const MIN_PERIOD_S = 5;
 const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
-function nameOf(req: RouteRequest): string {
+function nameOf(req: Pick<RouteRequest, 'params'>): string {
   const name = req.params.name ?? '';
   if (!NAME.test(name)) throw configError('invalid static role name');
   return name;
@@ -129,9 +129,11 @@ async function loaded(req: RouteRequest, api: MountApi): Promise<[string, Static
   return [name, doc];
 }
 
+const staticRoleExists = async (req: Pick<RouteRequest, 'params'>, api: MountApi) => (await api.docs.get(STATIC_KIND, nameOf(req))) !== undefined;
+
 export const staticRoleRoutes: EngineRoute[] = [
-  { method: 'POST', path: 'static-roles/:name', body: staticRoleSchema, handler: writeStaticRole },
-  { method: 'PUT', path: 'static-roles/:name', body: staticRoleSchema, handler: writeStaticRole },
+  { method: 'POST', path: 'static-roles/:name', body: staticRoleSchema, exists: staticRoleExists, handler: writeStaticRole },
+  { method: 'PUT', path: 'static-roles/:name', body: staticRoleSchema, exists: staticRoleExists, handler: writeStaticRole },
   {
     method: 'GET', path: 'static-roles/:name',
     handler: async (req, api) => {

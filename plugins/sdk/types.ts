@@ -205,6 +205,11 @@ export interface EngineRoute {
   public?: boolean;
   /** Capability needed on the path; default follows the method as in Vault. */
   capabilities?: Array<'create' | 'read' | 'update' | 'delete' | 'list' | 'sudo'>;
+  /**
+   * Vault's existence check for a write of a named object: whether it exists already. Given,
+   * writing a new one needs `create` and an existing one `update`; absent, a write needs `update`.
+   */
+  exists?(req: Pick<RouteRequest, 'params'>, api: MountApi): Promise<boolean>;
   body?: JsonSchema;
   handler(req: RouteRequest, api: MountApi): Promise<RouteResult>;
 }

@@ -46,9 +46,9 @@ export function capabilitiesForMethod(method: string): Capability[] {
     case 'DELETE':
       return ['delete'];
     default:
-      // Vault asks for create on a new object and update on an existing one; lessor routes
-      // that care declare one explicitly, the rest accept either.
-      return ['create', 'update'];
+      // Vault's rule for a write: `update`, unless the route has an existence check (the
+      // access hook then asks for `create` when the object is new).
+      return ['update'];
   }
 }
 

@@ -1,6 +1,6 @@
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { splitCommaLists, type EnginePlugin, type JsonSchema } from '../../plugins/sdk/index.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest, LessorError, notFound } from '../errors.js';
 import { listAnswer } from '../http/envelope.js';
 import { LIST_METHOD } from '../http/request-shape.js';
 import { secretsOf, toHttpError } from './engine-errors.js';
@@ -10,6 +10,7 @@ import { roleAllowed, unionSchema, validateWith } from './validate.js';
 import { wireView } from './wire-view.js';
 
 const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,128}$' } } };
+const nameOf = (req: FastifyRequest) => (req.params as { name: string }).name;
 
 /** `<mount>/<configPath>/:name` and `<mount>/<rolesPath>/:name`: write, read, delete, list. */
 export function configAndRoleRoutes(app: FastifyInstance, engines: Engines, mount: string, plugins: EnginePlugin[]): void {
@@ -38,10 +39,12 @@ export function configAndRoleRoutes(app: FastifyInstance, engines: Engines, moun
     const base = `/v1/${mount}/${configPath}`;
     app.route({
       method: ['POST', 'PUT'], url: `${base}/:name`, schema: { params: nameParams, body },
+      config: { exists: async (req) => (await repo.readConfig(mount, nameOf(req))) !== undefined },
       handler: async (req, reply) => {
         const { name } = req.params as { name: string };
         const input = { ...(req.body as Record<string, unknown>) };
-        const type = pluginField ? input[pluginField] : undefined;
+        // As Vault: an update may leave the plugin out and keeps the stored one.
+        const type = pluginField ? input[pluginField] ?? (await repo.readConfig(mount, name))?.plugin : undefined;
         if (pluginField) delete input[pluginField];
         const plugin = engines.pluginFor(mount, type as string | undefined);
         if (!plugin) {
@@ -112,34 +115,56 @@ export function configAndRoleRoutes(app: FastifyInstance, engines: Engines, moun
   const roleField = plugins.find((p) => p.mount.roleConfigField)?.mount.roleConfigField;
   app.route({
     method: ['POST', 'PUT'], url: `${rolesBase}/:name`, schema: { params: nameParams, body: unionSchema(plugins.map((p) => p.roleSchema)) },
+    config: { exists: async (req) => (await repo.readRole(mount, nameOf(req))) !== undefined },
     handler: async (req, reply) => {
       const { name } = req.params as { name: string };
-      const role = { ...(req.body as Record<string, unknown>) };
-      let plugin: EnginePlugin | undefined;
-      if (configPath && roleField) {
-        const configName = role[roleField];
-        if (typeof configName !== 'string' || configName === '') throw badRequest(`missing required field "${roleField}" naming a config under ${mount}/${configPath}/`);
-        const stored = await repo.readConfig(mount, configName);
-        if (!stored) throw badRequest(`config "${configName}" does not exist under ${mount}/${configPath}/`);
-        plugin = engines.pluginFor(mount, stored.plugin);
-        if (plugin && !roleAllowed(stored.config, plugin, name)) {
-          throw badRequest(`role "${name}" is not allowed by config "${configName}" (add it to ${plugin.mount.allowedRolesField})`);
+      const input = req.body as Record<string, unknown>;
+      // The config, and so the engine, is found before the row lock is taken: in dev mode the
+      // embedded database has one connection, and the locked transaction holds it.
+      const configName = roleField ? input[roleField] ?? (await repo.readRole(mount, name))?.[roleField] : undefined;
+      const plugin = await engineForRole(name, configName);
+      // As Vault: an update lays the request's fields over the stored role, so
+      // `vault write database/roles/r default_ttl=2h` keeps the statements.
+      await repo.mergeRole(mount, name, async (stored) => {
+        const role = { ...stored, ...input };
+        if (roleField && role[roleField] !== configName) {
+          throw new LessorError('CONFLICT', `role "${name}" was moved to another config while this write was checked; try again`);
         }
-      } else {
-        plugin = engines.pluginFor(mount);
-      }
-      if (!plugin) throw badRequest(`no engine for this role on ${mount}/`);
-      splitCommaLists(plugin.roleSchema, role);
-      validateWith(plugin.roleSchema, role);
-      try {
-        plugin.roleTtl(role);
-      } catch (err) {
-        throw badRequest(err instanceof Error ? err.message : String(err));
-      }
-      await repo.writeRole(mount, name, role);
+        return checkedRole(plugin, role);
+      });
       return reply.code(204).send();
     },
   });
+
+  /** The engine a role of this config runs on, or a 400 saying why there is none. */
+  async function engineForRole(name: string, configName: unknown): Promise<EnginePlugin> {
+    if (!configPath || !roleField) {
+      const plugin = engines.pluginFor(mount);
+      if (!plugin) throw badRequest(`no engine for this role on ${mount}/`);
+      return plugin;
+    }
+    if (typeof configName !== 'string' || configName === '') throw badRequest(`missing required field "${roleField}" naming a config under ${mount}/${configPath}/`);
+    const stored = await repo.readConfig(mount, configName);
+    if (!stored) throw badRequest(`config "${configName}" does not exist under ${mount}/${configPath}/`);
+    const plugin = engines.pluginFor(mount, stored.plugin);
+    if (!plugin) throw badRequest(`no engine for this role on ${mount}/`);
+    if (!roleAllowed(stored.config, plugin, name)) {
+      throw badRequest(`role "${name}" is not allowed by config "${configName}" (add it to ${plugin.mount.allowedRolesField})`);
+    }
+    return plugin;
+  }
+
+  /** The role as its engine accepts it, or a 400 saying why not. */
+  function checkedRole(plugin: EnginePlugin, role: Record<string, unknown>): Record<string, unknown> {
+    splitCommaLists(plugin.roleSchema, role);
+    validateWith(plugin.roleSchema, role);
+    try {
+      plugin.roleTtl(role);
+    } catch (err) {
+      throw badRequest(err instanceof Error ? err.message : String(err));
+    }
+    return role;
+  }
   app.route({
     method: 'GET', url: `${rolesBase}/:name`, schema: { params: nameParams },
     handler: async (req, reply) => {

@@ -181,7 +181,17 @@ export function pluginRoutes(app: FastifyInstance, engines: Engines, mount: stri
       app.route({
         method: (route.method === 'LIST' ? LIST_METHOD : route.method) as 'GET',
         url: `/v1/${mount}/${route.path}`,
-        config: { public: route.public, capabilities: route.capabilities },
+        config: {
+          public: route.public,
+          capabilities: route.capabilities,
+          exists: route.exists && (async (req) => {
+            try {
+              return await route.exists!({ params: (req.params ?? {}) as Record<string, string> }, api);
+            } catch (err) {
+              throw toHttpError(err, await engines.knownSecrets(mount));
+            }
+          }),
+        },
         schema: hasBody ? { body: route.body ?? emptyBody } : {},
         handler: async (req, reply) => {
           const rr: RouteRequest = {

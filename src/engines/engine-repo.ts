@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Sealer } from '../crypto/sealer.js';
+import { mergeRow } from '../db/merge-row.js';
 import type { SqlStore } from '../db/sql-store.js';
 import { LessorError } from '../errors.js';
 import { MemoryVersionCounter, VersionedCache, type VersionCounter } from '../redis/version-counter.js';
@@ -201,11 +202,25 @@ export class EngineRepo {
     return rows[0]?.role;
   }
 
-  async writeRole(mount: string, name: string, role: Record<string, unknown>): Promise<void> {
-    await this.sql.query(
-      `INSERT INTO engine_roles (mount, name, role) VALUES ($1, $2, $3)
-       ON CONFLICT (mount, name) DO UPDATE SET role = EXCLUDED.role, updated_at = now()`,
-      [mount, name, JSON.stringify(role)]);
+  /**
+   * Writes the role `change` makes of the stored one (undefined: none yet), under a row lock,
+   * so two partial updates of one role both land. `change` may throw to refuse the write.
+   */
+  async mergeRole(mount: string, name: string, change: (prev: Record<string, unknown> | undefined) => Promise<Record<string, unknown>>): Promise<void> {
+    await mergeRow<Record<string, unknown>>(this.sql, {
+      read: async (tx) => {
+        const { rows } = await tx.query<{ role: Record<string, unknown> }>('SELECT role FROM engine_roles WHERE mount = $1 AND name = $2 FOR UPDATE', [mount, name]);
+        return rows[0]?.role;
+      },
+      write: async (tx, prev) => {
+        const role = JSON.stringify(await change(prev));
+        if (prev) {
+          await tx.query('UPDATE engine_roles SET role = $3, updated_at = now() WHERE mount = $1 AND name = $2', [mount, name, role]);
+          return true;
+        }
+        return (await tx.query('INSERT INTO engine_roles (mount, name, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [mount, name, role])).rowCount === 1;
+      },
+    });
     await this.changed();
   }
 

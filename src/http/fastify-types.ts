@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { Capability, RequestIdentity } from '../auth/access.js';
 import type { Answer } from './envelope.js';
 
@@ -6,6 +7,11 @@ export interface LessorRouteConfig {
   public?: boolean;
   /** Capabilities of which the caller needs one; default follows the method. */
   capabilities?: Capability[];
+  /**
+   * Vault's existence check, on writes of named objects (roles, users, configs): a write of one
+   * that exists needs `update`, of a new one `create`. A write without it needs `update`.
+   */
+  exists?: (req: FastifyRequest) => Promise<boolean>;
 }
 
 declare module 'fastify' {

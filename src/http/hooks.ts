@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AccessControl } from '../auth/access.js';
+import type { AccessControl, Capability, RequestIdentity } from '../auth/access.js';
 import { capabilitiesForMethod } from '../auth/access.js';
 import { parseDuration } from '../../plugins/sdk/duration.js';
 import type { ResponseWrapper } from '../auth/wrapping.js';
@@ -26,9 +26,21 @@ export function installAccessHooks(app: FastifyInstance, access: AccessControl) 
     if (cfg.public || req.is404) return;
     const identity = await access.authenticate(tokenFrom(req), { ip: req.ip });
     req.identity = identity;
-    const caps = cfg.capabilities ?? capabilitiesForMethod(req.method);
+    const caps = await neededCapabilities(req, identity);
     if (!(await access.authorize(identity, req.policyPath, caps, req.method === LIST_METHOD))) throw permissionDenied();
   });
+}
+
+/**
+ * Vault's rule: the route's own capabilities, else the method's; a write of a named object
+ * that does not exist yet needs `create` instead of `update` (Vault's existence check). Root
+ * may do anything, so it costs no lookup.
+ */
+async function neededCapabilities(req: FastifyRequest, identity: RequestIdentity): Promise<Capability[]> {
+  const cfg = req.routeOptions.config;
+  if (cfg.capabilities) return cfg.capabilities;
+  if (cfg.exists && !identity.isRoot && !(await cfg.exists(req))) return ['create'];
+  return capabilitiesForMethod(req.method);
 }
 
 /**

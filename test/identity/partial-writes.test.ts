@@ -50,6 +50,15 @@ const cases: Case[] = [
       t.same(d.token_policies, ['app'], "the second write's field");
     },
   },
+  {
+    name: 'api-key role', table: 'engine_roles', key: 'orders', path: 'apikey/roles/orders',
+    create: { key_prefix: 'acme', default_ttl: '1h' }, a: { scopes: ['orders:read'] }, b: { max_ttl: '3h' },
+    check(t, d) {
+      t.same(d.scopes, ['orders:read'], "the first write's field");
+      t.equal(d.max_ttl, 10800, "the second write's field");
+      t.equal(d.key_prefix, 'acme', 'and what neither named');
+    },
+  },
 ];
 
 t.test('two partial writes of one role at once both land', async (t) => {
@@ -97,3 +106,31 @@ t.test('lessor dev (embedded PGlite): partial writes at once land one after the 
     c.check(t, (await tr.call('GET', c.path)).body.data);
   }
 });
+
+t.test('a database role update keeps what it does not name (vault write database/roles/r default_ttl=2h)', async (t) => {
+  for (const devMode of [false, true]) await t.test(devMode ? 'lessor dev (embedded PGlite)' : 'lessor server', (t) => databaseRoleUpdate(t, devMode));
+});
+
+async function databaseRoleUpdate(t: Test, devMode: boolean) {
+  const tr = await testRuntime(t, { devMode });
+  const config = await tr.call('POST', 'database/config/pg', {
+    body: { plugin_name: 'postgresql-database-plugin', connection_url: 'postgresql://{{username}}:{{password}}@127.0.0.1:1/x', username: 'admin', password: 'unused', verify_connection: false, allowed_roles: '*' },
+  });
+  t.equal(config.status, 204);
+  const creation = ['CREATE ROLE "{{name}}" WITH LOGIN PASSWORD \'{{password}}\' VALID UNTIL \'{{expiration}}\' IN ROLE app_read'];
+  const revocation = ['DROP ROLE IF EXISTS "{{name}}"'];
+  t.equal((await tr.call('POST', 'database/roles/app', {
+    body: { db_name: 'pg', creation_statements: creation, revocation_statements: revocation, default_ttl: '1h', max_ttl: '24h' },
+  })).status, 204);
+  t.equal((await tr.call('POST', 'database/roles/app', { body: { default_ttl: '2h' } })).status, 204, 'a partial update is accepted');
+  const d = (await tr.call('GET', 'database/roles/app')).body.data;
+  t.same([d.db_name, d.creation_statements, d.revocation_statements, d.default_ttl, d.max_ttl], ['pg', creation, revocation, 7200, 86400]);
+
+  const bad = await tr.call('POST', 'database/roles/app', { body: { db_name: 'nowhere', default_ttl: '3h' } });
+  t.equal(bad.status, 400, 'an update that makes the role invalid is refused');
+  t.match(bad.body.errors[0], /config "nowhere" does not exist/);
+  const after = (await tr.call('GET', 'database/roles/app')).body.data;
+  t.same([after.db_name, after.default_ttl], ['pg', 7200], 'and changes nothing');
+  t.equal((await tr.call('POST', 'database/roles/fresh', { body: { default_ttl: '2h' } })).status, 400, 'a new role still needs its required fields');
+  t.equal((await tr.call('GET', 'database/roles/fresh')).status, 404);
+}

@@ -89,6 +89,11 @@ export class AppRoleService {
     return this.version.bump();
   }
 
+  /** Vault's existence check on a role write (create or update). */
+  async exists(name: string): Promise<boolean> {
+    return (await this.find(name)) !== undefined;
+  }
+
   async get(name: string): Promise<AppRoleSettings> {
     const role = await this.find(name);
     if (!role) throw notFound(`no AppRole named "${name}"`);

@@ -27,6 +27,11 @@ export class UserpassService {
     return rows[0] && { hash: rows[0].password_hash, settings: parse(rows[0].settings) };
   }
 
+  /** Vault's existence check on a user write (create or update). */
+  async exists(name: string): Promise<boolean> {
+    return (await this.find(name)) !== undefined;
+  }
+
   async get(name: string): Promise<TokenSettings> {
     const u = await this.find(name);
     if (!u) throw notFound(`no user named "${name}"`);

@@ -76,6 +76,7 @@ export function authAppRoleRoutes(approle: AppRoleService, now: () => number) {
       method: ['POST', 'PUT'],
       url: `${base}/role/:role_name`,
       schema: { params, body: { anyOf: [{ type: 'null' }, roleBody] } },
+      config: { exists: (req) => approle.exists((req.params as { role_name: string }).role_name) },
       handler: async (req, reply) => {
         const { role_name: name } = req.params as { role_name: string };
         await approle.write(name, (req.body ?? {}) as Record<string, unknown>);

@@ -80,6 +80,7 @@ export function authJwtRoutes(repo: JwtSettingsRepo, verifier: JwtVerifier, toke
       method: ['POST', 'PUT'],
       url: `${base}/role/:name`,
       schema: { params, body: roleBody },
+      config: { exists: async (req) => (await repo.role((req.params as { name: string }).name)) !== undefined },
       handler: async (req, reply) => {
         const { name } = req.params as { name: string };
         await repo.mergeRole(name, (prev) => roleFromBody(req.body as Record<string, unknown>, prev));

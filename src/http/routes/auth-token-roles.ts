@@ -16,6 +16,7 @@ export function tokenRoleRoutes(app: FastifyInstance, roles: TokenRoleStore): vo
   });
   app.route({
     method: ['POST', 'PUT'], url: `${base}/:role_name`, schema: { params: roleParams, body: tokenRoleSchema },
+    config: { exists: async (req) => (await roles.find(name(req))) !== undefined },
     handler: async (req, reply) => {
       await roles.write(name(req), (req.body ?? {}) as Record<string, unknown>);
       req.log.info({ role: name(req) }, 'token role written');

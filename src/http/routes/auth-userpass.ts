@@ -32,6 +32,7 @@ export function authUserpassRoutes(users: UserpassService, tokens: TokenService)
       method: ['POST', 'PUT'],
       url: `${base}/users/:username`,
       schema: { params, body: userBody },
+      config: { exists: (req) => users.exists(name(req)) },
       handler: async (req, reply) => {
         await users.write(name(req), req.body as Record<string, unknown>);
         req.log.info({ user: name(req).toLowerCase() }, 'userpass user written');
