@@ -80,9 +80,7 @@ export class TokenService {
     }
     const neverExpires = period === 0 && req.ttl === undefined && !req.explicitMaxTtl && policies.includes('root');
     const ttl = neverExpires ? 0 : period || Math.min(req.ttl || DEFAULT_TTL, MAX_TTL);
-    // A periodic token has no max TTL of its own: it lives while it is renewed, unless explicit_max_ttl says otherwise.
-    const cap = req.explicitMaxTtl ? now + Math.min(req.explicitMaxTtl, MAX_TTL) * 1000 : period ? 0 : now + MAX_TTL * 1000;
-    let maxExpireTime = neverExpires ? 0 : cap;
+    let maxExpireTime = neverExpires ? 0 : maxExpireTimeOf(now, period, req.explicitMaxTtl ?? 0);
     let expireTime = ttl === 0 ? 0 : maxExpireTime === 0 ? now + ttl * 1000 : Math.min(now + ttl * 1000, maxExpireTime);
     // A child never outlives its parent, so an expired parent takes its children with it.
     const parentExpire = req.parent?.expireTime ?? 0;
@@ -159,18 +157,20 @@ export class TokenService {
 
   /**
    * Extends the expiry by increment (or the original TTL), capped by max TTL and the parent. A
-   * periodic token gets its period whatever the increment, as in Vault; `rolePeriod`, the
-   * current period of the token role it was made through, wins over the one it was made with.
+   * periodic token gets its period whatever the increment, as in Vault. `role`: the token role
+   * it was made through, as it is now; as in Vault (token_store.go, authRenew) its period and
+   * explicit max TTL replace the token's own, a period of 0 included (the token then renews as
+   * a non-periodic one, within the system max TTL from its creation).
    */
-  async renew(stored: StoredToken, incrementSec?: number, rolePeriod = 0): Promise<StoredToken> {
+  async renew(stored: StoredToken, incrementSec?: number, role?: { tokenPeriod: number; tokenExplicitMaxTtl: number }): Promise<StoredToken> {
     const r = stored.record;
     if (stored.expireTime === 0) return stored; // never expires: nothing to extend
     if (!r.renewable) throw badRequest('token is not renewable');
     const now = this.now();
-    // Vault's rule: a role period of 0 leaves the token's own; either is capped at the system max.
-    const period = Math.min(rolePeriod || r.period || 0, MAX_TTL);
+    const period = Math.min(role ? role.tokenPeriod : r.period || 0, MAX_TTL);
+    const cap = role ? maxExpireTimeOf(r.creationTime, period, role.tokenExplicitMaxTtl) : r.maxExpireTime;
     let expireTime = now + (period || incrementSec || r.creationTtl) * 1000;
-    if (r.maxExpireTime > 0) expireTime = Math.min(expireTime, r.maxExpireTime);
+    if (cap > 0) expireTime = Math.min(expireTime, cap);
     if (r.parent) {
       const parent = await this.store.get(r.parent);
       if (parent && parent.expireTime > 0) expireTime = Math.min(expireTime, parent.expireTime);
@@ -251,4 +251,13 @@ export class TokenService {
     }
     return true;
   }
+}
+
+/**
+ * The latest a token made at creationTime may live (ms; 0: no limit): its explicit max TTL,
+ * else the system max, except that a periodic token lives while it is renewed.
+ */
+function maxExpireTimeOf(creationTime: number, period: number, explicitMaxTtl: number): number {
+  if (explicitMaxTtl > 0) return creationTime + Math.min(explicitMaxTtl, MAX_TTL) * 1000;
+  return period ? 0 : creationTime + MAX_TTL * 1000;
 }

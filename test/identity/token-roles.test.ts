@@ -71,6 +71,14 @@ t.test('an orchestrator hands out the role\'s policies, orphan and periodic, wit
   const renewed = await tr.call('POST', 'auth/token/renew-self', { token: task, body: { increment: '10m' } });
   t.equal(renewed.status, 200);
   t.equal(renewed.body.auth.lease_duration, 3600, "the role's new period, whatever the increment");
+  // ...a period taken off the role makes the token an ordinary one at its next renewal, and
+  // the role's explicit max TTL as it is now caps it (Vault's authRenew: the role's values win).
+  t.equal((await tr.call('POST', 'auth/token/roles/app', { body: { token_period: 0 } })).status, 204);
+  const ordinary = await tr.call('POST', 'auth/token/renew-self', { token: task, body: { increment: '2h' } });
+  t.equal(ordinary.body.auth.lease_duration, 7200, 'no period: the increment asked for, not the old period');
+  t.equal((await tr.call('POST', 'auth/token/roles/app', { body: { token_explicit_max_ttl: '3h' } })).status, 204);
+  const capped = (await tr.call('POST', 'auth/token/renew-self', { token: task, body: { increment: '5h' } })).body.auth.lease_duration;
+  t.ok(capped <= 10800 && capped > 10700, `capped at 3 hours from the token's creation (${capped}s)`);
   // ...and a deleted role stops its tokens' renewals (they still work until they expire).
   await tr.call('DELETE', 'auth/token/roles/app');
   const refused = await tr.call('POST', 'auth/token/renew', { body: { token: task } });

@@ -185,7 +185,7 @@ export function authTokenRoutes(tokens: TokenService, access: AccessControl, rol
       const roleName = stored.expireTime === 0 ? undefined : stored.record.role;
       const role = roleName ? await roles.find(roleName) : undefined;
       if (roleName && !role) throw badRequest(`original token role (${roleName}) could not be found, not renewing`);
-      const s = await tokens.renew(stored, inc, role?.tokenPeriod);
+      const s = await tokens.renew(stored, inc, role);
       return reply.answer({ auth: authBlock(token, s.record, s.expireTime, tokens.now()) });
     };
     app.route({
