@@ -8,6 +8,11 @@ export interface LessorRouteConfig {
   /** Capabilities of which the caller needs one; default follows the method. */
   capabilities?: Capability[];
   /**
+   * Vault's root-protected path: the caller needs `sudo` as well as the capability above
+   * (both, not either).
+   */
+  sudo?: boolean;
+  /**
    * Vault's existence check, on writes of named objects (roles, users, configs): a write of one
    * that exists needs `update`, of a new one `create`. A write without it needs `update`.
    */

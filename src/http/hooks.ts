@@ -27,7 +27,9 @@ export function installAccessHooks(app: FastifyInstance, access: AccessControl) 
     const identity = await access.authenticate(tokenFrom(req), { ip: req.ip });
     req.identity = identity;
     const caps = await neededCapabilities(req, identity);
-    if (!(await access.authorize(identity, req.policyPath, caps, req.method === LIST_METHOD))) throw permissionDenied();
+    const list = req.method === LIST_METHOD;
+    if (!(await access.authorize(identity, req.policyPath, caps, list))) throw permissionDenied();
+    if (cfg.sudo && !(await access.authorize(identity, req.policyPath, ['sudo'], list))) throw permissionDenied();
   });
 }
 

@@ -143,13 +143,13 @@ export function authTokenRoutes(tokens: TokenService, access: AccessControl, rol
     app.route({
       method: LIST_METHOD as 'GET',
       url: '/v1/auth/token/accessors',
-      config: { capabilities: ['sudo'] },
+      config: { sudo: true }, // root-protected in Vault: list and sudo
       handler: async (_req, reply) => reply.answer(listAnswer((await tokens.accessors()).sort())),
     });
     app.route({
       method: ['POST', 'PUT'],
+      // Vault ACLs this path like any other (update; no sudo): granting it is the permission.
       url: '/v1/auth/token/create-orphan',
-      config: { capabilities: ['sudo'] },
       schema: { body: createBody },
       handler: create(true),
     });
@@ -228,7 +228,7 @@ export function authTokenRoutes(tokens: TokenService, access: AccessControl, rol
       method: ['POST', 'PUT'],
       url: '/v1/auth/token/revoke-orphan',
       // Vault: sudo in addition to update, since it reshapes another token's tree.
-      config: { capabilities: ['update', 'sudo'] },
+      config: { sudo: true },
       schema: { body: tokenBody },
       handler: async (req, reply) => {
         await tokens.revokeOrphan(hashToken((req.body as { token: string }).token));

@@ -18,11 +18,12 @@ export function sysAuditRoutes(devices: AuditDevice[]) {
     type: 'file', description: '', local: false, path: `${d.path}/`, options: { file_path: d.filePath },
   }]));
   return async (app: FastifyInstance) => {
-    app.route({ method: 'GET', url: '/v1/sys/audit', config: { capabilities: ['sudo'] }, handler: async (_req, reply) => reply.answer({ data: view }) });
+    // Root-protected in Vault: read (or update) and sudo.
+    app.route({ method: 'GET', url: '/v1/sys/audit', config: { sudo: true }, handler: async (_req, reply) => reply.answer({ data: view }) });
     app.route({
       method: ['POST', 'PUT', 'DELETE'],
       url: '/v1/sys/audit/:path',
-      config: { capabilities: ['sudo'] },
+      config: { sudo: true },
       handler: async () => {
         throw badRequest('audit devices are set in the server\'s configuration (LESSOR_AUDIT_FILE, LESSOR_AUDIT_STDOUT), not over the API');
       },

@@ -7,7 +7,7 @@ export function sysKeyRoutes(ring: Keyring, onRotated: () => void) {
     app.route({
       method: ['POST', 'PUT'],
       url: '/v1/sys/rotate',
-      config: { capabilities: ['sudo'] },
+      config: { sudo: true }, // root-protected in Vault: update and sudo
       schema: { body: { anyOf: [{ type: 'null' }, { type: 'object', additionalProperties: false }] } },
       handler: async (req, reply) => {
         const status = await ring.rotate();
@@ -19,7 +19,6 @@ export function sysKeyRoutes(ring: Keyring, onRotated: () => void) {
     app.route({
       method: 'GET',
       url: '/v1/sys/key-status',
-      config: { capabilities: ['read', 'sudo'] },
       handler: async (_req, reply) => {
         const s = await ring.refreshedStatus();
         return reply.answer({ data: { term: s.term, install_time: s.installTime.toISOString() } });

@@ -116,7 +116,7 @@ export function sysLeaseRoutes(leases: LeaseService) {
     // revoke-prefix only queues: 100,000 leases answer at once and the reapers drain them.
     for (const url of ['/v1/sys/leases/revoke-prefix/*', '/v1/sys/revoke-prefix/*']) {
       app.route({
-        method: write, url, schema: { body: { ...prefixBody } }, config: { capabilities: ['sudo'] },
+        method: write, url, schema: { body: { ...prefixBody } }, config: { sudo: true },
         handler: async (req, reply) => {
           caller(req);
           await leases.revokePrefix(prefixOf(req));
@@ -127,7 +127,7 @@ export function sysLeaseRoutes(leases: LeaseService) {
 
     for (const url of ['/v1/sys/leases/revoke-force/*', '/v1/sys/revoke-force/*']) {
       app.route({
-        method: write, url, schema: { body: { ...prefixBody } }, config: { capabilities: ['sudo'] },
+        method: write, url, schema: { body: { ...prefixBody } }, config: { sudo: true },
         handler: async (req, reply) => {
           await leases.revokeForce(caller(req), prefixOf(req));
           return reply.code(204).send();

@@ -42,9 +42,12 @@ function fixedMountRoutes(app: FastifyInstance, kind: 'mounts' | 'auth', noun: s
   const byPath = new Map(mounts.map((m) => [m.path, m]));
   const find = (path: string) => byPath.get(path.replace(/\/+$/, ''));
   const fixed = `lessor's ${noun}s come with its plugins and cannot be enabled, disabled or tuned over the API`;
+  // Vault root-protects sys/auth/* (every operation), not sys/mounts/*.
+  const sudo = kind === 'auth';
   app.route({
     method: 'GET',
     url: `/v1/sys/${kind}/*`,
+    config: { sudo },
     handler: async (req, reply) => {
       const rest = (req.params as { '*': string })['*'];
       const m = /^(.+?)\/tune\/?$/.exec(rest);
@@ -64,7 +67,7 @@ function fixedMountRoutes(app: FastifyInstance, kind: 'mounts' | 'auth', noun: s
   app.route({
     method: ['POST', 'PUT', 'DELETE'],
     url: `/v1/sys/${kind}/*`,
-    config: { capabilities: ['update', 'sudo'] },
+    config: { sudo },
     handler: async (req) => {
       const rest = (req.params as { '*': string })['*'];
       const mounted = find(rest);
