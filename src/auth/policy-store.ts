@@ -16,6 +16,8 @@ export const DEFAULT_POLICY = JSON.stringify(
       'auth/token/lookup-self': { capabilities: ['read', 'update'] },
       'auth/token/renew-self': { capabilities: ['update'] },
       'auth/token/revoke-self': { capabilities: ['update'] },
+      // Vault's default policy has the legacy path too: older clients renew through it.
+      'sys/renew': { capabilities: ['update'] },
       'sys/leases/renew': { capabilities: ['update'] },
       'sys/leases/lookup': { capabilities: ['update'] },
       'sys/capabilities-self': { capabilities: ['update'] },

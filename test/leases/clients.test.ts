@@ -75,3 +75,17 @@ t.test('hvac', async (t) => {
   t.equal(await f.count('revoke'), 2, 'revoke_prefix queued the second lease and the reaper revoked it');
   t.equal(await f.tr.rt.leases.store.get(out.second), undefined);
 });
+
+t.test("a token with only Vault's default policy on the lease paths renews by either path, as in Vault", async (t) => {
+  const f = await fakeSetup(t);
+  await f.tr.call('PUT', 'sys/policies/acl/app', { body: { policy: 'path "fake/creds/app" { capabilities = ["read"] }' } });
+  const token = (await f.tr.call('POST', 'auth/token/create', { body: { policies: ['app'] } })).body.auth.client_token;
+  const cred = await f.tr.call('GET', 'fake/creds/app', { token });
+  t.equal(cred.status, 200);
+  const legacy = await f.tr.call('PUT', 'sys/renew', { token, body: { lease_id: cred.body.lease_id, increment: 100 } });
+  t.equal(legacy.status, 200, `legacy sys/renew ${JSON.stringify(legacy.body)}`);
+  t.equal(legacy.body.lease_duration, 100);
+  t.equal((await f.tr.call('PUT', 'sys/leases/renew', { token, body: { lease_id: cred.body.lease_id, increment: 90 } })).status, 200);
+  t.equal((await f.tr.call('PUT', 'sys/leases/lookup', { token, body: { lease_id: cred.body.lease_id } })).status, 200);
+  t.equal((await f.tr.call('PUT', 'sys/revoke', { token, body: { lease_id: cred.body.lease_id } })).status, 403, 'revoking is not in the default policy');
+});
