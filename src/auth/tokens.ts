@@ -156,8 +156,9 @@ export class TokenService {
   }
 
   /**
-   * Extends the expiry by increment (or the original TTL), capped by max TTL and the parent. A
-   * periodic token gets its period whatever the increment, as in Vault. `role`: the token role
+   * Sets the expiry to now + increment (or the original TTL), capped by max TTL and the parent.
+   * As in Vault (expiration.go, RenewToken), a short increment shortens the token: the expiry is
+   * set, not only moved later. A periodic token gets its period whatever the increment. `role`: the token role
    * it was made through, as it is now; as in Vault (token_store.go, authRenew) its period and
    * explicit max TTL replace the token's own, a period of 0 included (the token then renews as
    * a non-periodic one, within the system max TTL from its creation).
@@ -175,7 +176,6 @@ export class TokenService {
       const parent = await this.store.get(r.parent);
       if (parent && parent.expireTime > 0) expireTime = Math.min(expireTime, parent.expireTime);
     }
-    expireTime = Math.max(expireTime, stored.expireTime);
     if (!(await this.store.renew(r.id, expireTime, now))) throw permissionDenied();
     this.log.info({ accessor: r.accessor, ttl: Math.round((expireTime - now) / 1000) }, 'token renewed');
     return { ...stored, expireTime };

@@ -46,6 +46,11 @@ t.test('token create, lookup, renew, revoke end to end with node-vault', async (
   const renewed = await me.tokenRenewSelf({ increment: '2h' });
   t.equal(renewed.auth.client_token, auth.client_token);
   t.ok(renewed.auth.lease_duration > 3600, 'renewed beyond the first ttl');
+  // Vault sets the expiry to now + increment, so a short increment shortens the token.
+  const shortened = await me.tokenRenewSelf({ increment: '10m' });
+  t.equal(shortened.auth.lease_duration, 600, 'a short increment shortens the token, as in Vault');
+  const after = (await me.tokenLookupSelf()).data;
+  t.ok(after.ttl > 590 && after.ttl <= 600, `lookup shows the shortened ttl (${after.ttl})`);
 
   // A token without the policy cannot create tokens or read others.
   await t.rejects(me.tokenLookup({ token: tr.rootToken }), status(403));
