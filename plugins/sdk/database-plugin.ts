@@ -8,7 +8,7 @@ import {
   type DatabaseConfig, type DatabaseRole,
 } from './database.js';
 import { SqlEngine, type SqlEngineSpec } from './sql-engine.js';
-import { runStaticRoleJob, staticRoleRoutes } from './static-roles.js';
+import { runStaticRoleJob, staticRoleNameConflict, staticRoleRoutes } from './static-roles.js';
 import type { EnginePlugin } from './types.js';
 
 export function sqlDatabasePlugin(opts: {
@@ -38,6 +38,7 @@ export function sqlDatabasePlugin(opts: {
     roleTtl: databaseRoleTtl,
     create: () => new SqlEngine(opts.spec),
     routes: staticRoleRoutes,
+    roleNameConflict: staticRoleNameConflict,
     runJob: runStaticRoleJob,
   };
 }

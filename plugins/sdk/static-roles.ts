@@ -38,6 +38,13 @@ function nameOf(req: Pick<RouteRequest, 'params'>): string {
   return name;
 }
 
+/** Vault's words: a role and a static role on one mount never share a name (path_roles.go). */
+const NAME_CLASH = 'Role and Static Role names must be unique';
+
+export async function staticRoleNameConflict(roleName: string, api: MountApi): Promise<string | undefined> {
+  return (await api.docs.get(STATIC_KIND, roleName)) === undefined ? undefined : NAME_CLASH;
+}
+
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 function ttlOf(doc: StaticRoleDoc, now: number): number {
@@ -60,6 +67,7 @@ function describe(doc: StaticRoleDoc, now: number) {
 async function writeStaticRole(req: RouteRequest, api: MountApi) {
   const name = nameOf(req);
   const body = req.body as Record<string, unknown>;
+  if (await api.readRole(name)) throw configError(NAME_CLASH);
   const existing = await api.docs.get<StaticRoleDoc>(STATIC_KIND, name);
   const dbName = (body.db_name as string | undefined) ?? existing?.db_name;
   const username = (body.username as string | undefined) ?? existing?.username;

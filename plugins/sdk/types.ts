@@ -230,6 +230,12 @@ export interface EnginePlugin<Config = any, Role = any> {
   roleTtl(role: Role): { ttl?: number; maxTtl?: number };
   create(): SecretsEngine<Config, Role>;
   routes?: EngineRoute[];
+  /**
+   * Why a dynamic role may not take this name, if the plugin's own objects on the mount hold
+   * it: as Vault, a database mount refuses a role named as a static role. Checked before the
+   * role is written.
+   */
+  roleNameConflict?(roleName: string, api: MountApi): Promise<string | undefined>;
   /** Work scheduled with MountApi.schedule: rotations. Must be idempotent. */
   runJob?(jobId: string, api: MountApi): Promise<void>;
   /**

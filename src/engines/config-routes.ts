@@ -123,6 +123,8 @@ export function configAndRoleRoutes(app: FastifyInstance, engines: Engines, moun
       // embedded database has one connection, and the locked transaction holds it.
       const configName = roleField ? input[roleField] ?? (await repo.readRole(mount, name))?.[roleField] : undefined;
       const plugin = await engineForRole(name, configName);
+      const clash = await plugin.roleNameConflict?.(name, engines.api(mount, plugin));
+      if (clash) throw badRequest(clash);
       // As Vault: an update lays the request's fields over the stored role, so
       // `vault write database/roles/r default_ttl=2h` keeps the statements.
       await repo.mergeRole(mount, name, async (stored) => {

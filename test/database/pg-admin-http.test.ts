@@ -86,6 +86,16 @@ t.test('static roles: takeover, static-creds, rotate-role, scheduled rotation', 
   t.notOk('password' in role.body.data);
   const list = await tr.call('LIST', 'database/static-roles');
   t.same(list.body.data.keys, ['app'], 'LIST static-roles');
+  // As Vault: a role and a static role on one mount never share a name, either way round.
+  const asDynamic = await tr.call('POST', 'database/roles/app', { body: { db_name: 'pg', creation_statements: 'CREATE ROLE "{{name}}"' } });
+  t.equal(asDynamic.status, 400, 'a role named as a static role is refused');
+  t.match(asDynamic.body.errors.join(' '), /names must be unique/);
+  t.equal((await tr.call('GET', 'database/roles/app')).status, 404, 'and nothing stored');
+  const asStatic = await tr.call('POST', 'database/static-roles/reader', { body: { db_name: 'pg', username: user, rotation_period: '1h' } });
+  t.equal(asStatic.status, 400, 'a static role named as a role is refused');
+  t.match(asStatic.body.errors.join(' '), /names must be unique/);
+  t.equal((await tr.call('GET', 'database/static-roles/reader')).status, 404, 'and nothing stored');
+  t.equal((await tr.call('GET', 'database/static-creds/app')).body.data.username, user, 'the static role is unchanged');
   t.equal((await tr.call('GET', 'database/static-roles/nope')).status, 404);
   const cron = await tr.call('POST', 'database/static-roles/app2', { body: { db_name: 'pg', username: user, rotation_schedule: 'not a cron' } });
   t.equal(cron.status, 400, 'a bad cron expression is refused');
