@@ -103,14 +103,15 @@ export class Acl {
 
 /**
  * Vault's segment wildcard: `+` is a wildcard only as a whole path segment (a `+` inside a
- * segment is a literal character) and stands for exactly one non-empty segment; with a trailing
- * `*` the last segment is a prefix of the rest of the path.
+ * segment is a literal character) and stands for exactly one segment, an empty one included as
+ * in Vault's acl.go (so `path "database/roles/+"` with `list` grants `vault list database/roles`,
+ * whose path is "database/roles/"); with a trailing `*` the last segment is a prefix of the rest.
  */
 function plusRegex(pattern: string): RegExp {
   const glob = pattern.endsWith('*');
   const body = (glob ? pattern.slice(0, -1) : pattern)
     .split('/')
-    .map((segment) => (segment === '+' ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .map((segment) => (segment === '+' ? '[^/]*' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('/');
   return new RegExp(`^${body}${glob ? '.*' : ''}$`);
 }

@@ -18,7 +18,11 @@ t.test('deny by default, exact paths, * suffix glob, + one segment', async (t) =
   t.notOk(a.allows('database/creds/app-orders', ['update']), 'capability not granted');
   t.ok(a.allows('secret/team1/config', ['list']));
   t.notOk(a.allows('secret/team1/sub/config', ['read']), '+ is exactly one segment');
-  t.notOk(a.allows('secret//config', ['read']), '+ needs a non-empty segment');
+  t.ok(a.allows('secret//config', ['read']), '+ matches an empty segment too, as in Vault');
+  const lister = acl(JSON.stringify({ path: { 'database/roles/+': { capabilities: ['list'] } } }));
+  t.ok(lister.allows('database/roles/', ['list'], true), 'so "x/+" grants the LIST of x/ (path "x/")');
+  t.same(lister.capabilities('database/roles/'), ['list']);
+  t.notOk(lister.allows('database/roles', ['list'], true), 'but not of x (one segment short)');
   t.ok(a.allows('sys/leases/lookup', ['update']));
   t.notOk(a.allows('sys/leases/lookup/x', ['update']), 'exact path is exact');
   t.notOk(a.allows('anything/else', ['read']), 'deny by default');
