@@ -87,9 +87,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   // Vault answers `Content-Type: application/json` exactly, and hvac parses error bodies only
   // under that exact type; fastify would append `; charset=utf-8` (JSON is UTF-8 by definition).
+  // Like Vault (http/handler.go), every answer says `Cache-Control: no-store` so no proxy or
+  // client cache keeps a credential; a route that may be cached (JWKS) sets its own.
   app.addHook('onSend', async (_req, reply, payload) => {
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', 'application/json');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
 

@@ -57,6 +57,7 @@ t.test('answers use the Vault envelope with exactly application/json', async (t)
   const res = await a.inject({ method: 'PUT', url: '/v1/things/one', headers: h, payload: { colour: 'red' } });
   t.equal(res.statusCode, 200);
   t.equal(res.headers['content-type'], 'application/json');
+  t.equal(res.headers['cache-control'], 'no-store', 'as Vault: no cache keeps an answer');
   t.match(res.json(), {
     request_id: String, lease_id: '', renewable: false, lease_duration: 0,
     data: { name: 'one', colour: 'red' }, wrap_info: null, warnings: null, auth: null,
@@ -68,6 +69,7 @@ t.test('a malformed body is a 400 in the error envelope', async (t) => {
   const res = await a.inject({ method: 'PUT', url: '/v1/things/one', headers: h, payload: '{"colour": ' });
   t.equal(res.statusCode, 400);
   t.equal(res.headers['content-type'], 'application/json');
+  t.equal(res.headers['cache-control'], 'no-store', 'errors too');
   t.match(res.json(), { errors: [/not valid JSON/] });
   // Vault reads bodies as JSON whatever the Content-Type (curl -d sends a form type).
   const form = await a.inject({
