@@ -54,6 +54,7 @@ export class MemoryTokenStore implements TokenStore {
     const t = this.live(id, now);
     if (!t) return false;
     t.expireTime = expireTime;
+    t.lastRenewal = now;
     return true;
   }
 

@@ -6,7 +6,7 @@ import { orUnavailable } from '../redis/or-unavailable.js';
 import { detached, GC_GRACE_MS, type CreateOutcome, type StoredToken, type TokenRecord, type TokenStore, type UseResult } from './token-store.js';
 
 /**
- * Tokens in Redis: `token:t:<id>` hash {rec, uses, exp}, `token:a:<accessor>` → id,
+ * Tokens in Redis: `token:t:<id>` hash {rec, uses, exp, renewed}, `token:a:<accessor>` → id,
  * `token:c:<id>` set of child ids, `token:exp` zset of ids by expiry (for the expiry sweep).
  */
 export class RedisTokenStore implements TokenStore {
@@ -35,9 +35,11 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async get(id: string): Promise<StoredToken | undefined> {
-    const [rec, uses, exp] = await this.run(() => this.redis.hmget(this.t(id), 'rec', 'uses', 'exp'));
+    const [rec, uses, exp, renewed] = await this.run(() => this.redis.hmget(this.t(id), 'rec', 'uses', 'exp', 'renewed'));
     if (!rec) return undefined;
-    return { record: JSON.parse(rec) as TokenRecord, usesLeft: Number(uses), expireTime: Number(exp) };
+    const stored: StoredToken = { record: JSON.parse(rec) as TokenRecord, usesLeft: Number(uses), expireTime: Number(exp) };
+    if (renewed) stored.lastRenewal = Number(renewed);
+    return stored;
   }
 
   async idByAccessor(accessor: string): Promise<string | undefined> {

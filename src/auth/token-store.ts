@@ -40,6 +40,8 @@ export interface StoredToken {
   expireTime: number;
   /** Remaining uses; 0 = unlimited, -1 = used up. */
   usesLeft: number;
+  /** When it was last renewed (ms since epoch); absent until its first renewal. */
+  lastRenewal?: number;
 }
 
 export type CreateOutcome = 'created' | 'parent-gone' | 'duplicate';
@@ -58,7 +60,7 @@ export interface TokenStore {
   accessors(): Promise<string[]>;
   /** Atomically takes one use of a limited-use token. */
   use(id: string, now: number): Promise<UseResult>;
-  /** Sets a new expiry if the token still exists and has not expired. */
+  /** Sets a new expiry, and `now` as the last renewal, if the token still exists and has not expired. */
   renew(id: string, expireTime: number, now: number): Promise<boolean>;
   /** Removes one token (not its children); returns its record, if it existed. */
   remove(id: string): Promise<TokenRecord | undefined>;

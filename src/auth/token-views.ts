@@ -43,6 +43,11 @@ export function lookupData(stored: StoredToken, now: number, id: string) {
     ttl: stored.expireTime === 0 ? 0 : Math.max(0, Math.round((stored.expireTime - now) / 1000)),
     type: 'service',
   };
+  // As Vault's lookup: present once the token has been renewed.
+  if (stored.lastRenewal) {
+    data.last_renewal_time = Math.floor(stored.lastRenewal / 1000);
+    data.last_renewal = iso(stored.lastRenewal);
+  }
   if (r.boundCidrs.length) data.bound_cidrs = r.boundCidrs;
   if (r.period) data.period = r.period;
   if (r.role) data.role = r.role;

@@ -178,7 +178,7 @@ export class TokenService {
     }
     if (!(await this.store.renew(r.id, expireTime, now))) throw permissionDenied();
     this.log.info({ accessor: r.accessor, ttl: Math.round((expireTime - now) / 1000) }, 'token renewed');
-    return { ...stored, expireTime };
+    return { ...stored, expireTime, lastRenewal: now };
   }
 
   /** Revokes the token and every descendant; returns the revoked ids. Idempotent. */

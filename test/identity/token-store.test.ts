@@ -28,8 +28,10 @@ async function contract(t: Test, store: TokenStore) {
   t.same((await store.accessors()).sort(), ['acc-c1', 'acc-p'], 'every accessor, and only this store\'s');
   t.same(await store.children('p'), ['c1']);
 
-  t.ok(await store.renew('p', now + 120_000, now));
+  t.equal((await store.get('p'))!.lastRenewal, undefined, 'never renewed yet');
+  t.ok(await store.renew('p', now + 120_000, now + 5));
   t.equal((await store.get('p'))!.expireTime, now + 120_000);
+  t.equal((await store.get('p'))!.lastRenewal, now + 5, 'the renewal is recorded');
   t.notOk(await store.renew('p', now + 200_000, now + 130_000), 'an expired token cannot be renewed');
   t.equal(await store.create(rec('late', 'p'), now + 1, now + 130_000), 'parent-gone', 'nor have children');
 

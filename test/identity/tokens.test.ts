@@ -27,6 +27,7 @@ t.test('token create, lookup, renew, revoke end to end with node-vault', async (
   const me = vault({ endpoint, token: auth.client_token });
   const self = (await me.tokenLookupSelf()).data;
   t.equal(self.id, auth.client_token, 'lookup-self shows the owner its token');
+  t.notOk('last_renewal_time' in self, 'no last renewal before the first one, as in Vault');
   t.equal(self.accessor, auth.accessor);
   t.equal(self.display_name, 'token-ci');
   t.equal(self.path, 'auth/token/create');
@@ -51,6 +52,8 @@ t.test('token create, lookup, renew, revoke end to end with node-vault', async (
   t.equal(shortened.auth.lease_duration, 600, 'a short increment shortens the token, as in Vault');
   const after = (await me.tokenLookupSelf()).data;
   t.ok(after.ttl > 590 && after.ttl <= 600, `lookup shows the shortened ttl (${after.ttl})`);
+  t.ok(Math.abs(after.last_renewal_time - Date.now() / 1000) < 30, 'last_renewal_time: the renewal just made (unix seconds)');
+  t.equal(Math.floor(Date.parse(after.last_renewal) / 1000), after.last_renewal_time, 'last_renewal: the same instant, RFC 3339');
 
   // A token without the policy cannot create tokens or read others.
   await t.rejects(me.tokenLookup({ token: tr.rootToken }), status(403));
