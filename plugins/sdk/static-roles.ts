@@ -130,10 +130,14 @@ async function writeStaticRole(req: RouteRequest, api: MountApi) {
   return { status: 204 as const };
 }
 
-async function loaded(req: RouteRequest, api: MountApi): Promise<[string, StaticRoleDoc]> {
+/**
+ * The named static role. Reading it is a 404 when there is none; Vault answers static-creds
+ * and rotate-role of an unknown role with a 400 instead (`unknownIs400`).
+ */
+async function loaded(req: RouteRequest, api: MountApi, unknownIs400 = false): Promise<[string, StaticRoleDoc]> {
   const name = nameOf(req);
   const doc = await api.docs.get<StaticRoleDoc>(STATIC_KIND, name);
-  if (!doc) throw notFoundError(`no static role named "${name}"`);
+  if (!doc) throw unknownIs400 ? configError(`unknown role: ${name} (no static role of that name)`) : notFoundError(`no static role named "${name}"`);
   return [name, doc];
 }
 
@@ -171,7 +175,7 @@ export const staticRoleRoutes: EngineRoute[] = [
   {
     method: 'GET', path: 'static-creds/:name',
     handler: async (req, api) => {
-      const [name, doc] = await loaded(req, api);
+      const [name, doc] = await loaded(req, api, true);
       // Between apply and promote the database already has the pending password.
       const password = doc.pending?.applied ? doc.pending.password : doc.password;
       if (!password) throw notFoundError(`static role "${name}" has no password yet`);
@@ -191,7 +195,7 @@ export const staticRoleRoutes: EngineRoute[] = [
   {
     method: 'POST', path: 'rotate-role/:name', capabilities: ['update'],
     handler: async (req, api) => {
-      const [name] = await loaded(req, api);
+      const [name] = await loaded(req, api, true);
       await rotateStaticRole(api, name);
       return { status: 204 };
     },
@@ -199,7 +203,7 @@ export const staticRoleRoutes: EngineRoute[] = [
   {
     method: 'PUT', path: 'rotate-role/:name', capabilities: ['update'],
     handler: async (req, api) => {
-      const [name] = await loaded(req, api);
+      const [name] = await loaded(req, api, true);
       await rotateStaticRole(api, name);
       return { status: 204 };
     },

@@ -28,7 +28,8 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
     // One read of the engines' version counter covers the role and its config's version.
     const at = await repo.counterNow();
     const role = await repo.cachedRole(mount, roleName, at);
-    if (!role) throw notFound(`unknown role "${roleName}" on ${mount}/`);
+    // Vault answers creds of an unknown role with 400 "unknown role: <name>", not 404.
+    if (!role) throw badRequest(`unknown role: ${roleName} (no role of that name on ${mount}/)`);
     const configName = configPath && roleField ? String(role[roleField] ?? '') : IMPLICIT_CONFIG;
     // The instance is held until the credential exists: a config write meanwhile does not close
     // its pool under this request.

@@ -116,7 +116,11 @@ t.test('static roles: takeover, static-creds, rotate-role, scheduled rotation', 
   t.notOk(tr.logLines.join('\n').includes(third.password), 'static passwords never logged');
 
   t.equal((await tr.call('DELETE', 'database/static-roles/app')).status, 204);
-  t.equal((await tr.call('GET', 'database/static-creds/app')).status, 404);
+  const gone = await tr.call('GET', 'database/static-creds/app');
+  t.equal(gone.status, 400, 'static-creds of an unknown role: 400 "unknown role", as in Vault');
+  t.match(gone.body.errors.join(' '), /unknown role: app/);
+  t.equal((await tr.call('POST', 'database/rotate-role/app')).status, 400, 'rotate-role of an unknown role too');
+  t.equal((await tr.call('GET', 'database/static-roles/app')).status, 404, 'while reading the role is a 404');
   t.ok(await fx.canSelect(user, third.password), 'deleting the static role leaves the user alone');
 });
 

@@ -50,7 +50,9 @@ t.test('roles: must name an existing config that allows them', async (t) => {
   t.equal(r.status, 400, 'a bad duration is refused');
   t.same((await f.tr.call('GET', 'fake/roles/web-1')).body.data, { db_name: 'main' });
   t.same((await f.tr.call('LIST', 'fake/roles')).body.data.keys, ['app', 'web-1']);
-  t.equal((await f.tr.call('GET', 'fake/creds/nobody')).status, 404, 'creds for an unknown role');
+  const unknown = await f.tr.call('GET', 'fake/creds/nobody');
+  t.equal(unknown.status, 400, 'creds for an unknown role: 400, as in Vault');
+  t.match(unknown.body.errors.join(' '), /unknown role: nobody/);
 });
 
 t.test('creds by POST; deleting the role strands no lease', async (t) => {
