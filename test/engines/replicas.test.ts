@@ -55,7 +55,8 @@ t.test('a role written or deleted on one replica applies to the next creds reque
 
   t.equal((await a.call('DELETE', 'fake/roles/app')).status, 204);
   r = await b.call('GET', 'fake/creds/app');
-  t.equal(r.status, 404, 'and a role deleted on a is gone on b at once');
+  t.equal(r.status, 400, 'and a role deleted on a is gone on b at once');
+  t.match(r.body.errors.join(' '), /unknown role: app/);
 
   t.equal((await a.call('POST', 'fake/roles/app', { body: { db_name: 'main', default_ttl: 90, max_ttl: 600 } })).status, 204);
   t.equal((await b.call('GET', 'fake/creds/app')).status, 200, 'a role written again on a is there on b');
