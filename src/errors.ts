@@ -5,6 +5,8 @@
  */
 export const ErrorCodes = {
   BAD_REQUEST: 400,
+  /** A failed login: Vault answers wrong credentials with 400 (ErrInvalidCredentials), not 403. */
+  LOGIN_REFUSED: 400,
   PERMISSION_DENIED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
@@ -31,6 +33,7 @@ export class LessorError extends Error {
 export const badRequest = (message: string) => new LessorError('BAD_REQUEST', message);
 export const permissionDenied = (message = 'permission denied') =>
   new LessorError('PERMISSION_DENIED', message);
+export const loginRefused = (message: string) => new LessorError('LOGIN_REFUSED', message);
 export const notFound = (message: string) => new LessorError('NOT_FOUND', message);
 export const unavailable = (message: string, cause?: unknown) =>
   new LessorError('UNAVAILABLE', message, { cause });

@@ -44,10 +44,10 @@ t.test('AppRole end to end with node-vault', async (t) => {
   const looked = (await admin.approleSecretLookup({ role_name: 'orders', secret_id: secret.secret_id })).data;
   t.same(looked.metadata, { host: 'web-1' });
   await admin.approleSecretAccessorDestroy({ role_name: 'orders', secret_id_accessor: secret.secret_id_accessor });
-  await t.rejects(vault({ endpoint }).approleLogin({ role_id: roleId, secret_id: secret.secret_id }), status(403), 'destroyed secret id');
+  await t.rejects(vault({ endpoint }).approleLogin({ role_id: roleId, secret_id: secret.secret_id }), status(400), 'destroyed secret id');
 
-  await t.rejects(vault({ endpoint }).approleLogin({ role_id: roleId, secret_id: 'wrong' }), status(403));
-  await t.rejects(vault({ endpoint }).approleLogin({ role_id: 'nope', secret_id: secret.secret_id }), status(403));
+  await t.rejects(vault({ endpoint }).approleLogin({ role_id: roleId, secret_id: 'wrong' }), status(400));
+  await t.rejects(vault({ endpoint }).approleLogin({ role_id: 'nope', secret_id: secret.secret_id }), status(400));
   // hvac sends the arguments a caller left out as null.
   const hvacStyle = await tr.call('POST', 'auth/approle/role/orders/secret-id', { body: { metadata: null, cidr_list: null } });
   t.equal(hvacStyle.status, 200, 'null fields count as absent');
@@ -74,7 +74,7 @@ t.test('a one-use secret ID raced by 20 logins yields exactly one token', async 
   );
   const ok = results.filter((r) => r.status === 'fulfilled');
   t.equal(ok.length, 1, 'exactly one login succeeded');
-  t.ok(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.response.statusCode === 403));
+  t.ok(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.response.statusCode === 400));
   t.same((await tr.call('LIST', 'auth/approle/role/batch/secret-id')).body.data.keys, [], 'the used-up secret id is gone');
 
   const three = (await tr.call('POST', 'auth/approle/role/batch/secret-id', { body: { num_uses: 3 } })).body.data.secret_id;
@@ -91,11 +91,11 @@ t.test('CIDR bindings, expiry, dev mode store', async (t) => {
     const roleId = (await tr.call('GET', 'auth/approle/role/net/role-id')).body.data.role_id;
     const secretId = (await tr.call('POST', 'auth/approle/role/net/secret-id')).body.data.secret_id;
     const login = (sid: string) => tr.call('POST', 'auth/approle/login', { token: null, body: { role_id: roleId, secret_id: sid } });
-    t.equal((await login(secretId)).status, 403, `role bound elsewhere (dev=${devMode})`);
+    t.equal((await login(secretId)).status, 400, `role bound elsewhere (dev=${devMode})`);
 
     await tr.call('POST', 'auth/approle/role/net', { body: { secret_id_bound_cidrs: [] } });
     const bound = (await tr.call('POST', 'auth/approle/role/net/secret-id', { body: { cidr_list: ['192.0.2.0/24'] } })).body.data.secret_id;
-    t.equal((await login(bound)).status, 403, 'secret bound elsewhere');
+    t.equal((await login(bound)).status, 400, 'secret bound elsewhere');
     t.equal((await login(secretId)).status, 200, 'unbound secret logs in');
 
     await tr.call('POST', 'auth/approle/role/net', { body: { token_bound_cidrs: ['10.0.0.0/8'] } });
@@ -104,11 +104,11 @@ t.test('CIDR bindings, expiry, dev mode store', async (t) => {
 
     const brief = (await tr.call('POST', 'auth/approle/role/net/secret-id', { body: { ttl: 1 } })).body.data.secret_id;
     let s = 200;
-    for (let i = 0; i < 50 && s !== 403; i++) {
+    for (let i = 0; i < 50 && s !== 400; i++) {
       await new Promise((r) => setTimeout(r, 100));
       s = (await login(brief)).status;
     }
-    t.equal(s, 403, 'an expired secret id is refused');
+    t.equal(s, 400, 'an expired secret id is refused');
   }
 });
 
@@ -133,22 +133,22 @@ t.test('a role change on one replica applies to the next login on another (roles
   t.equal(changed.body.auth.lease_duration, 600);
 
   await tr.call('POST', 'auth/approle/role/svc', { body: { secret_id_bound_cidrs: ['192.0.2.0/24'] } });
-  t.equal((await login(replica, roleId, secretId)).status, 403, 'a CIDR binding applies at once');
+  t.equal((await login(replica, roleId, secretId)).status, 400, 'a CIDR binding applies at once');
   await tr.call('POST', 'auth/approle/role/svc', { body: { secret_id_bound_cidrs: [] } });
   t.equal((await login(replica, roleId, secretId)).status, 200, 'and so does its removal');
 
   // svc's role ID moves to "other": the replica's cached svc under that ID must not be used.
   await tr.call('POST', 'auth/approle/role/svc/role-id', { body: { role_id: 'svc-new' } });
-  t.equal((await login(replica, roleId, secretId)).status, 403, 'the old role ID no longer logs in');
+  t.equal((await login(replica, roleId, secretId)).status, 400, 'the old role ID no longer logs in');
   t.equal((await login(replica, 'svc-new', secretId)).status, 200, 'the new one does');
   await tr.call('POST', 'auth/approle/role/other/role-id', { body: { role_id: roleId } });
   const moved = await login(replica, roleId, otherSecret);
   t.equal(moved.status, 200, 'the reused role ID logs into its new role');
   t.same(moved.body.auth.policies, ['default', 'other']);
-  t.equal((await login(replica, roleId, secretId)).status, 403, "svc's secret ID is not one of other's");
+  t.equal((await login(replica, roleId, secretId)).status, 400, "svc's secret ID is not one of other's");
 
   await replica.call('DELETE', 'auth/approle/role/svc');
-  t.equal((await login(tr, 'svc-new', secretId)).status, 403, 'a role deleted on one replica is gone on the other');
+  t.equal((await login(tr, 'svc-new', secretId)).status, 400, 'a role deleted on one replica is gone on the other');
 });
 
 t.test('custom-secret-id: a secret ID the caller chose logs in, once per role, with the same limits', async (t) => {
@@ -171,6 +171,6 @@ t.test('custom-secret-id: a secret ID the caller chose logs in, once per role, w
 
     const login = await tr.call('POST', 'auth/approle/login', { token: null, body: { role_id: roleId, secret_id: chosen } });
     t.equal(login.status, 200, 'it logs in');
-    t.equal((await tr.call('POST', 'auth/approle/login', { token: null, body: { role_id: roleId, secret_id: chosen } })).status, 403, 'once: num_uses applies');
+    t.equal((await tr.call('POST', 'auth/approle/login', { token: null, body: { role_id: roleId, secret_id: chosen } })).status, 400, 'once: num_uses applies');
   }
 });

@@ -29,10 +29,10 @@ t.test('userpass end to end with node-vault; argon2id PHC hashes at the document
   t.equal((await tr.call('POST', 'auth/userpass/users/bob', { body: { password: 'short' } })).status, 400, 'too-short password');
 
   await tr.call('POST', 'auth/userpass/users/alice/password', { body: { password: 'a whole new password' } });
-  t.equal((await tr.call('POST', 'auth/userpass/login/alice', { token: null, body: { password: PASSWORD } })).status, 403, 'old password gone');
+  t.equal((await tr.call('POST', 'auth/userpass/login/alice', { token: null, body: { password: PASSWORD } })).status, 400, 'old password gone');
   t.equal((await tr.call('POST', 'auth/userpass/login/alice', { token: null, body: { password: 'a whole new password' } })).status, 200);
   await tr.call('DELETE', 'auth/userpass/users/alice');
-  t.equal((await tr.call('POST', 'auth/userpass/login/alice', { token: null, body: { password: 'a whole new password' } })).status, 403);
+  t.equal((await tr.call('POST', 'auth/userpass/login/alice', { token: null, body: { password: 'a whole new password' } })).status, 400);
 });
 
 t.test('unknown users and wrong passwords look the same, and both pay for a hash', async (t) => {
@@ -49,8 +49,8 @@ t.test('unknown users and wrong passwords look the same, and both pay for a hash
   for (let i = 0; i < 3; i++) {
     const a = await timed('carol');
     const b = await timed(`nobody-${i}`);
-    t.equal(a.res.status, 403);
-    t.equal(b.res.status, 403);
+    t.equal(a.res.status, 400);
+    t.equal(b.res.status, 400);
     t.same(a.res.body, b.res.body, 'same answer');
     wrong.push(a.ms);
     unknown.push(b.ms);
@@ -75,7 +75,7 @@ t.test('per-user and per-address login rate limits answer 429', async (t) => {
     await tr.call('POST', 'auth/userpass/users/erin', { body: { password: PASSWORD } });
     const login = (user: string, password: string, ip = '127.0.0.1') =>
       tr.rt.app.inject({ method: 'POST', url: `/v1/auth/userpass/login/${user}`, payload: { password }, remoteAddress: ip });
-    for (let i = 0; i < 5; i++) t.equal((await login('erin', 'guess number ' + i, `10.0.0.${i}`)).statusCode, 403);
+    for (let i = 0; i < 5; i++) t.equal((await login('erin', 'guess number ' + i, `10.0.0.${i}`)).statusCode, 400);
     const limited = await login('erin', PASSWORD, '10.0.1.1');
     t.equal(limited.statusCode, 429, `user locked after 5 failures, from any address (dev=${devMode})`);
     t.match(JSON.parse(limited.body).errors[0], /too many/);
@@ -88,14 +88,14 @@ t.test('per-user and per-address login rate limits answer 429', async (t) => {
     }
     t.equal(status, 429, 'one address is throttled');
     t.equal(n, 31, 'after 30 attempts a minute');
-    t.equal((await login('someone-new', 'x', '192.0.2.8')).statusCode, 403, 'other addresses are not');
+    t.equal((await login('someone-new', 'x', '192.0.2.8')).statusCode, 400, 'other addresses are not');
 
     // Twenty guesses at once from twenty addresses all see no failures yet; only sixteen (the
     // in-flight cap) are checked, and then the user is locked.
     await tr.call('POST', 'auth/userpass/users/frank', { body: { password: PASSWORD } });
     const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => login('frank', 'burst guess ' + i, `10.1.0.${i}`)));
     const statuses = burst.map((r) => r.statusCode);
-    t.equal(statuses.filter((c) => c === 403).length, 16, `a burst gets sixteen guesses checked, not twenty (dev=${devMode})`);
+    t.equal(statuses.filter((c) => c === 400).length, 16, `a burst gets sixteen guesses checked, not twenty (dev=${devMode})`);
     t.equal(statuses.filter((c) => c === 429).length, 4);
     t.equal((await login('frank', PASSWORD, '10.1.1.1')).statusCode, 429, 'then the user is locked for the window');
     // Correct logins of one user at once (pods starting together) are not failures.
@@ -118,7 +118,7 @@ t.test('a settings write and a password change at once: both land, the old passw
   t.same((await Promise.all(writes)).map((w) => w.status), [204, 204]);
   const login = (password: string) => tr.call('POST', 'auth/userpass/login/hana', { token: null, body: { password } });
   t.equal((await login('a brand new long password')).status, 200, 'the new password stands');
-  t.equal((await login(PASSWORD)).status, 403, 'the old one is not back');
+  t.equal((await login(PASSWORD)).status, 400, 'the old one is not back');
   t.same((await tr.call('GET', 'auth/userpass/users/hana')).body.data.token_policies, ['default', 'ops'], "and the settings write's own fields are applied");
   t.equal((await tr.call('POST', 'auth/userpass/users/nobody', { body: { token_policies: ['x'] } })).status, 400, 'a new user still needs a password');
 });

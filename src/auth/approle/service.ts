@@ -2,7 +2,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { mergeRow } from '../../db/merge-row.js';
 import type { SqlStore } from '../../db/sql-store.js';
-import { badRequest, LessorError, notFound, permissionDenied } from '../../errors.js';
+import { badRequest, LessorError, loginRefused, notFound } from '../../errors.js';
 import { ipAllowed } from '../cidr.js';
 import { DEFAULT_TOKEN_SETTINGS, loginIssue, mergeTokenSettings, tokenSettingsView, cidrList, type TokenSettings } from '../token-settings.js';
 import type { Issued, TokenService } from '../tokens.js';
@@ -235,18 +235,18 @@ export class AppRoleService {
     const early = guessHash ? this.secretIds.get(guessHash) : undefined;
     early?.catch(() => {}); // awaited below only if the guess holds
     const found = await this.forLogin(roleId, version);
-    if (!found) throw permissionDenied('invalid role ID or secret ID');
+    if (!found) throw loginRefused('invalid role ID or secret ID');
     const { name, role } = found;
-    if (!ipAllowed(ip, role.secretIdBoundCidrs)) throw permissionDenied('source address not allowed for this role');
+    if (!ipAllowed(ip, role.secretIdBoundCidrs)) throw loginRefused('source address not allowed for this role');
     const meta: Record<string, string> = { role_name: name };
     if (role.bindSecretId) {
-      if (!secretId) throw permissionDenied('missing secret_id');
+      if (!secretId) throw loginRefused('missing secret_id');
       const reuse = early !== undefined && guess!.name === name;
       const hash = reuse ? guessHash! : this.hash(name, secretId);
       const rec = await (reuse ? early : this.secretIds.get(hash));
-      if (!rec || rec.role !== name || (rec.expireTime > 0 && rec.expireTime <= now)) throw permissionDenied('invalid role ID or secret ID');
-      if (!ipAllowed(ip, rec.cidrs)) throw permissionDenied('source address not allowed for this secret ID');
-      if (!(await this.secretIds.consume(hash, rec.accessor, name, now))) throw permissionDenied('invalid role ID or secret ID');
+      if (!rec || rec.role !== name || (rec.expireTime > 0 && rec.expireTime <= now)) throw loginRefused('invalid role ID or secret ID');
+      if (!ipAllowed(ip, rec.cidrs)) throw loginRefused('source address not allowed for this secret ID');
+      if (!(await this.secretIds.consume(hash, rec.accessor, name, now))) throw loginRefused('invalid role ID or secret ID');
       Object.assign(meta, rec.metadata, { role_name: name });
     }
     return this.tokens.issue(loginIssue(role.token, { displayName: 'approle', entityName: name, path: 'auth/approle/login', meta }));

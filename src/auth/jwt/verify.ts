@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { permissionDenied, unavailable } from '../../errors.js';
+import { loginRefused, unavailable } from '../../errors.js';
 import type { JwtConfig, JwtRole } from './settings.js';
 
 /**
@@ -70,14 +70,14 @@ export class JwtVerifier {
     }
     if (!payload) throw refusal(lastErr);
     if (!role.boundAudiences.length && payload.aud !== undefined) {
-      throw permissionDenied('the JWT has an audience claim but the role binds no audiences');
+      throw loginRefused('the JWT has an audience claim but the role binds no audiences');
     }
-    if (role.boundSubject && payload.sub !== role.boundSubject) throw permissionDenied('sub claim does not match the role\'s bound subject');
+    if (role.boundSubject && payload.sub !== role.boundSubject) throw loginRefused('sub claim does not match the role\'s bound subject');
     for (const [name, allowed] of Object.entries(role.boundClaims)) {
       const value = claim(payload, name);
       const values = (Array.isArray(value) ? value : [value]).filter((v) => v !== undefined && v !== null).map(String);
       const ok = values.some((v) => allowed.some((a) => (role.boundClaimsType === 'glob' ? globMatch(a, v) : a === v)));
-      if (!ok) throw permissionDenied(`claim "${name}" does not match the role's bound claims`);
+      if (!ok) throw loginRefused(`claim "${name}" does not match the role's bound claims`);
     }
     return payload;
   }
@@ -101,13 +101,13 @@ function globMatch(pattern: string, value: string): boolean {
 
 function refusal(err: unknown) {
   if (err && typeof err === 'object' && 'name' in err && (err as Error).name === 'LessorError') return err;
-  if (err instanceof joseErrors.JWTExpired) return permissionDenied('the JWT has expired');
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return permissionDenied(`JWT claim check failed: ${err.claim} ${err.reason}`);
-  if (err instanceof joseErrors.JOSEAlgNotAllowed) return permissionDenied('the JWT\'s signing algorithm is not allowed');
+  if (err instanceof joseErrors.JWTExpired) return loginRefused('the JWT has expired');
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return loginRefused(`JWT claim check failed: ${err.claim} ${err.reason}`);
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return loginRefused('the JWT\'s signing algorithm is not allowed');
   if (err instanceof TypeError && /fetch/i.test(err.message)) return unavailable('the JWKS endpoint could not be reached', err);
   if (err instanceof joseErrors.JWKSTimeout || (err instanceof Error && err.name === 'JWKSTimeout')) return unavailable('the JWKS endpoint did not answer');
   if (err instanceof joseErrors.JOSEError && (err as { code?: string }).code === 'ERR_JOSE_GENERIC' && /fetch|network|status/i.test(err.message)) {
     return unavailable('the JWKS endpoint could not be fetched', err);
   }
-  return permissionDenied('the JWT could not be verified');
+  return loginRefused('the JWT could not be verified');
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { mergeRow } from '../../db/merge-row.js';
 import type { SqlStore } from '../../db/sql-store.js';
-import { badRequest, notFound, permissionDenied } from '../../errors.js';
+import { badRequest, loginRefused, notFound } from '../../errors.js';
 import { DEFAULT_TOKEN_SETTINGS, loginIssue, mergeTokenSettings, type TokenSettings } from '../token-settings.js';
 import type { Issued, TokenService } from '../tokens.js';
 import { checkPassword, hashPassword } from './passwords.js';
@@ -98,7 +98,7 @@ export class UserpassService {
     await this.limiter.done(user, !found || !check.ok);
     if (!found || !check.ok) {
       this.log.info({ ip }, 'userpass login refused');
-      throw permissionDenied('invalid username or password');
+      throw loginRefused('invalid username or password');
     }
     if (check.needsRehash) {
       // Parameters were raised since this hash was made: upgrade it while we hold the password.

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { commaListSchema } from '../../../plugins/sdk/comma-list.js';
 import { durationSchema } from '../../../plugins/sdk/duration.js';
-import { badRequest, permissionDenied } from '../../errors.js';
+import { badRequest, loginRefused } from '../../errors.js';
 import { claim, type JwtVerifier } from '../../auth/jwt/verify.js';
 import { configFromBody, configView, roleFromBody, roleView, type JwtSettingsRepo } from '../../auth/jwt/settings.js';
 import { tokenFieldsSchema, loginIssue } from '../../auth/token-settings.js';
@@ -108,10 +108,10 @@ export function authJwtRoutes(repo: JwtSettingsRepo, verifier: JwtVerifier, toke
         const roleName = b.role || cfg.config.defaultRole;
         if (!roleName) throw badRequest('missing role');
         const role = await repo.role(roleName);
-        if (!role) throw permissionDenied(`role "${roleName}" could not be found`);
+        if (!role) throw loginRefused(`role "${roleName}" could not be found`);
         const payload = await verifier.verify(b.jwt, cfg.config, cfg.version, role);
         const user = claim(payload, role.userClaim);
-        if (typeof user !== 'string' && typeof user !== 'number') throw permissionDenied(`the JWT has no "${role.userClaim}" claim`);
+        if (typeof user !== 'string' && typeof user !== 'number') throw loginRefused(`the JWT has no "${role.userClaim}" claim`);
         const issued = await tokens.issue(
           loginIssue(role.token, { displayName: `jwt-${user}`, entityName: String(user), path: 'auth/jwt/login', meta: { role: roleName } }),
         );
