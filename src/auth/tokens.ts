@@ -158,10 +158,10 @@ export class TokenService {
   /**
    * Sets the expiry to now + increment (or the original TTL), capped by max TTL and the parent.
    * As in Vault (expiration.go, RenewToken), a short increment shortens the token: the expiry is
-   * set, not only moved later. A periodic token gets its period whatever the increment. `role`: the token role
-   * it was made through, as it is now; as in Vault (token_store.go, authRenew) its period and
-   * explicit max TTL replace the token's own, a period of 0 included (the token then renews as
-   * a non-periodic one, within the system max TTL from its creation).
+   * set, not only moved later. A periodic token gets its period whatever the increment.
+   * `role`: the token role it was made through, as it is now; as in Vault (token_store.go,
+   * authRenew) its period and explicit max TTL replace the token's own, a period of 0 included
+   * (the token then renews as a non-periodic one, within the system max TTL from its creation).
    */
   async renew(stored: StoredToken, incrementSec?: number, role?: { tokenPeriod: number; tokenExplicitMaxTtl: number }): Promise<StoredToken> {
     const r = stored.record;
