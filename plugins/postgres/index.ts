@@ -11,9 +11,13 @@ import { checkScramConfig, MAX_SCRAM_ITERATIONS, scramVerifier } from './scram.j
 export const PG_DEFAULT_USERNAME_TEMPLATE =
   '{{ printf "v-%s-%s-%s-%s" (.DisplayName | truncate 8) (.RoleName | truncate 8) (random 20) (unix_time) | truncate 63 }}';
 
-/** "2026-01-02 15:04:05+00:00": what VALID UNTIL reads unambiguously whatever the server's TimeZone. */
+/**
+ * "2026-01-02 15:04:05+00:00": what VALID UNTIL reads unambiguously whatever the server's
+ * TimeZone. Rounded up to the whole second, never down: the user must not stop working before
+ * its lease ends (the reaper drops it just after).
+ */
 export function pgExpiration(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '+00:00');
+  return new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '+00:00');
 }
 
 export const pgSpec: SqlEngineSpec = {
