@@ -6,17 +6,35 @@ import type { Capability } from './access.js';
  * (`path "secret/*" { capabilities = ["read"] }`). Anything else a Vault policy can say
  * (allowed_parameters, control groups, …) is refused rather than silently ignored: an operator
  * who wrote a restriction must not believe it is in force.
+ *
+ * Keys come from the document, so every object built here has no prototype: a path named
+ * `__proto__` or `constructor` is a literal path like any other, and no key can reach
+ * Object.prototype (a policy writer must not be able to change how the process behaves).
  */
 export type PolicyRules = Record<string, Capability[]>;
 
 export const CAPABILITIES: Capability[] = ['create', 'read', 'update', 'delete', 'list', 'sudo', 'deny', 'patch', 'subscribe', 'recover'];
 // Vault's legacy `policy = "read"` shorthand.
-const LEGACY: Record<string, Capability[]> = {
-  deny: ['deny'],
-  read: ['read', 'list'],
-  write: ['create', 'read', 'update', 'delete', 'list'],
-  sudo: ['create', 'read', 'update', 'delete', 'list', 'sudo'],
-};
+const LEGACY = new Map<string, Capability[]>([
+  ['deny', ['deny']],
+  ['read', ['read', 'list']],
+  ['write', ['create', 'read', 'update', 'delete', 'list']],
+  ['sudo', ['create', 'read', 'update', 'delete', 'list', 'sudo']],
+]);
+
+type Dict = Record<string, unknown>;
+const dict = (): Dict => Object.create(null) as Dict;
+const isDict = (v: unknown): v is Dict => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** HCL-to-JSON converters sometimes write a map as a list of one-key objects: merged into one. */
+function merged(list: unknown[], what: string): Dict {
+  const out = dict();
+  for (const item of list) {
+    if (!isDict(item)) throw new PolicyParseError(`${what} must be an object`);
+    for (const [k, v] of Object.entries(item)) out[k] = v;
+  }
+  return out;
+}
 
 export class PolicyParseError extends Error {}
 
@@ -41,13 +59,13 @@ function toRules(doc: unknown): PolicyRules {
   let paths = (doc as { path?: unknown }).path;
   if (paths === undefined) return {};
   // HCL-to-JSON converters sometimes produce a list of one-key objects.
-  if (Array.isArray(paths)) paths = Object.assign({}, ...paths);
-  if (!paths || typeof paths !== 'object') throw new PolicyParseError('"path" must be an object');
-  const rules: PolicyRules = {};
-  for (const [pattern, body] of Object.entries(paths as Record<string, unknown>)) {
+  if (Array.isArray(paths)) paths = merged(paths, '"path"');
+  if (!isDict(paths)) throw new PolicyParseError('"path" must be an object');
+  const rules = dict() as PolicyRules;
+  for (const [pattern, body] of Object.entries(paths)) {
     checkPattern(pattern);
-    const b = (Array.isArray(body) ? Object.assign({}, ...body) : body) as Record<string, unknown>;
-    if (!b || typeof b !== 'object') throw new PolicyParseError(`path "${pattern}" must be an object`);
+    const b = Array.isArray(body) ? merged(body, `path "${pattern}"`) : body;
+    if (!isDict(b)) throw new PolicyParseError(`path "${pattern}" must be an object`);
     for (const key of Object.keys(b)) {
       if (key !== 'capabilities' && key !== 'policy') throw new PolicyParseError(`path "${pattern}": "${key}" is not supported by lessor`);
     }
@@ -60,7 +78,7 @@ function toRules(doc: unknown): PolicyRules {
       }
     }
     if (b.policy !== undefined) {
-      const legacy = LEGACY[String(b.policy)];
+      const legacy = LEGACY.get(String(b.policy));
       if (!legacy) throw new PolicyParseError(`path "${pattern}": unknown policy "${String(b.policy)}"`);
       caps.push(...legacy);
     }
@@ -117,7 +135,7 @@ function tokenize(src: string): Tok[] {
   return toks;
 }
 
-export function parseHcl(src: string): Record<string, unknown> {
+export function parseHcl(src: string): Dict {
   const toks = tokenize(src);
   let pos = 0;
   const peek = () => toks[pos];
@@ -149,8 +167,8 @@ export function parseHcl(src: string): Record<string, unknown> {
     }
     throw new PolicyParseError(`unexpected "${t.value}" in policy`);
   }
-  function body(close: string | undefined): Record<string, unknown> {
-    const obj: Record<string, unknown> = {};
+  function body(close: string | undefined): Dict {
+    const obj = dict();
     while (pos < toks.length && !(peek().kind === 'punct' && peek().value === close)) {
       const key = toks[pos++];
       if (key.kind !== 'ident' && key.kind !== 'str') throw new PolicyParseError(`unexpected "${key.value}" in policy`);
@@ -164,7 +182,8 @@ export function parseHcl(src: string): Record<string, unknown> {
         expect('{');
         const inner = body('}');
         expect('}');
-        const group = (obj[key.value] ??= {}) as Record<string, unknown>;
+        const group = (obj[key.value] ??= dict());
+        if (!isDict(group)) throw new PolicyParseError(`"${key.value}" is both a value and a block`);
         group[label.value] = inner;
       }
     }

@@ -29,7 +29,8 @@ export function sysPolicyRoutes(policies: PolicyStore, tokens: TokenService) {
     const paths = [...commaList(body.paths), ...commaList(body.path)].map((p) => p.replace(/^\/+/, ''));
     if (paths.length === 0) throw badRequest('missing paths');
     const acl = tokenPolicies.includes('root') ? undefined : await policies.aclFor(tokenPolicies);
-    const data: Record<string, string[]> = {};
+    // Keyed by paths the caller sent: no prototype, so "__proto__" is a path like any other.
+    const data = Object.create(null) as Record<string, string[]>;
     for (const p of paths) data[p] = acl ? acl.capabilities(p) : ['root'];
     if (paths.length === 1) data.capabilities = data[paths[0]];
     return { data };
