@@ -55,6 +55,23 @@ function parseUrl(env: Env, variable: string, protocols: string[]): string | und
   return value;
 }
 
+/**
+ * The Redis URL's path names a database: nothing or a whole number. Whether the server has
+ * that many databases only the server can say; connectRedis asks it at start-up.
+ */
+function parseRedisUrl(env: Env, cluster: boolean): string | undefined {
+  const value = parseUrl(env, 'LESSOR_REDIS_URL', ['redis:', 'rediss:']);
+  if (value === undefined) return undefined;
+  const db = new URL(value).pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d{1,9}$/.test(db)) {
+    throw new ConfigError('LESSOR_REDIS_URL', `the path must be a database number (for example /0), got "/${db}"`);
+  }
+  if (cluster && db !== '' && Number(db) !== 0) {
+    throw new ConfigError('LESSOR_REDIS_URL', `Redis Cluster has only database 0, got /${db}`);
+  }
+  return value;
+}
+
 function parseBool(env: Env, variable: string, fallback: boolean): boolean {
   const value = env[variable];
   if (value === undefined || value === '') return fallback;
@@ -90,12 +107,13 @@ export function loadConfig(mode: 'server' | 'dev', env: Env = process.env): Read
   if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(prefix)) {
     throw new ConfigError('LESSOR_REDIS_PREFIX', 'use 1-64 letters, digits, ":", "_", "." or "-"');
   }
+  const redisCluster = parseBool(env, 'LESSOR_REDIS_CLUSTER', false);
   const config: LessorConfig = {
     mode,
     listen: parseListen(env.LESSOR_LISTEN || '127.0.0.1:8200'),
     databaseUrl: parseUrl(env, 'LESSOR_DATABASE_URL', ['postgres:', 'postgresql:']),
-    redisUrl: parseUrl(env, 'LESSOR_REDIS_URL', ['redis:', 'rediss:']),
-    redisCluster: parseBool(env, 'LESSOR_REDIS_CLUSTER', false),
+    redisUrl: parseRedisUrl(env, redisCluster),
+    redisCluster,
     redisPrefix: prefix,
     dataDir: env.LESSOR_DATA_DIR || './.lessor-data',
     logLevel,

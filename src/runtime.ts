@@ -105,7 +105,7 @@ async function assemble(
   const health: HealthCheck[] = [{ name: 'config store', check: () => sql.ping() }];
   let redis: RedisClient | undefined;
   if (config.redisUrl) {
-    redis = await connectRedis(config.redisUrl, { cluster: config.redisCluster });
+    redis = await connectRedis(config.redisUrl, { cluster: config.redisCluster, log });
     const r = redis;
     closers.push(() => r.quit().catch(() => r.disconnect()));
     health.push({ name: 'redis', check: async () => void (await r.ping()) });
