@@ -183,9 +183,4 @@ export function checkStatements(input: string | string[] | undefined, dialect: S
   }
 }
 
-/** Removes every secret from a message (database errors can echo statement text). */
-export function scrub(message: string, secrets: Array<string | undefined>): string {
-  let out = message;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
-  return out;
-}
+export { scrubSecrets as scrub } from './scrub-secrets.js';

@@ -1,4 +1,5 @@
 import { EngineError, isEngineError, type EngineErrorKind } from '../../plugins/sdk/index.js';
+import { scrubSecrets } from '../../plugins/sdk/scrub-secrets.js';
 import { isLessorError, LessorError, type ErrorCode } from '../errors.js';
 
 const KIND_TO_CODE: Record<EngineErrorKind, ErrorCode> = {
@@ -39,11 +40,8 @@ export function secretsOf(values: unknown[]): string[] {
   return [...out].sort((a, b) => b.length - a.length);
 }
 
-export function scrub(message: string, secrets: string[]): string {
-  let m = message;
-  for (const s of secrets) if (s) m = m.split(s).join('[redacted]');
-  return m;
-}
+/** The SDK's filter, so engines and the core remove secrets the same way (pieces and all). */
+export const scrub = (message: string, secrets: string[]): string => scrubSecrets(message, secrets);
 
 /** Rethrows whatever an engine threw as an EngineError whose message has no secret in it. */
 export function cleanEngineError(err: unknown, secrets: string[]): EngineError {
