@@ -9,6 +9,7 @@ import type { Metrics } from './metrics.js';
 import { errorHandler, schemaErrorFormatter } from './http/error-handler.js';
 import { installAccessHooks, installEnvelope, installParamEchoStripping, installResponseWrapping } from './http/hooks.js';
 import { installVaultBooleans } from './http/vault-booleans.js';
+import { installCanonicalNames } from './http/canonical-names.js';
 import { acceptJsonBodies } from './http/json-body.js';
 import { makeClientErrorHandler } from './http/list-method.js';
 import { isListQuery, LIST_METHOD, stripTrailingSlash } from './http/request-shape.js';
@@ -98,6 +99,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   installEnvelope(app);
   installResponseWrapping(app, opts.wrapper);
+  installCanonicalNames(app);
   installAccessHooks(app, opts.access ?? denyAll);
   installParamEchoStripping(app);
   installVaultBooleans(app);

@@ -20,7 +20,8 @@ export function installAccessHooks(app: FastifyInstance, access: AccessControl) 
   app.decorateRequest('identity', undefined);
   app.decorateRequest('policyPath', '');
   app.addHook('onRequest', async (req) => {
-    req.policyPath = policyPath(req.url);
+    // A hook before this one may have set the path already (canonical-names.ts); keep it.
+    req.policyPath ||= policyPath(req.url);
     const cfg = req.routeOptions.config;
     // Unknown paths answer 404 to everyone, as the issue asks; there is nothing to protect.
     if (cfg.public || req.is404) return;

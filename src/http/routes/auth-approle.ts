@@ -58,6 +58,8 @@ const loginBody = {
 } as const;
 // Vault's parameter name: clients echo role_name in bodies, and the echo is stripped by name.
 const params = { type: 'object', properties: { role_name: { type: 'string' } }, required: ['role_name'] } as const;
+// Role names are case-insensitive: lowercased before the ACL check (src/http/canonical-names.ts).
+const canonical = { canonicalParam: 'role_name' } as const;
 const byId = { type: 'object', additionalProperties: false, required: ['secret_id'], properties: { secret_id: { type: 'string' } } } as const;
 const byAccessor = { type: 'object', additionalProperties: false, required: ['secret_id_accessor'], properties: { secret_id_accessor: { type: 'string' } } } as const;
 
@@ -70,13 +72,14 @@ export function authAppRoleRoutes(approle: AppRoleService, now: () => number) {
       method: 'GET',
       url: `${base}/role/:role_name`,
       schema: { params },
+      config: canonical,
       handler: async (req, reply) => reply.answer({ data: approle.view(await approle.get((req.params as { role_name: string }).role_name)) }),
     });
     app.route({
       method: ['POST', 'PUT'],
       url: `${base}/role/:role_name`,
       schema: { params, body: { anyOf: [{ type: 'null' }, roleBody] } },
-      config: { exists: (req) => approle.exists((req.params as { role_name: string }).role_name) },
+      config: { ...canonical, exists: (req) => approle.exists((req.params as { role_name: string }).role_name) },
       handler: async (req, reply) => {
         const { role_name: name } = req.params as { role_name: string };
         await approle.write(name, (req.body ?? {}) as Record<string, unknown>);
@@ -88,6 +91,7 @@ export function authAppRoleRoutes(approle: AppRoleService, now: () => number) {
       method: 'DELETE',
       url: `${base}/role/:role_name`,
       schema: { params },
+      config: canonical,
       handler: async (req, reply) => {
         await approle.delete((req.params as { role_name: string }).role_name);
         return reply.code(204).send();
@@ -97,12 +101,14 @@ export function authAppRoleRoutes(approle: AppRoleService, now: () => number) {
       method: 'GET',
       url: `${base}/role/:role_name/role-id`,
       schema: { params },
+      config: canonical,
       handler: async (req, reply) => reply.answer({ data: { role_id: (await approle.get((req.params as { role_name: string }).role_name)).roleId } }),
     });
     app.route({
       method: ['POST', 'PUT'],
       url: `${base}/role/:role_name/role-id`,
       schema: { params, body: { type: 'object', additionalProperties: false, required: ['role_id'], properties: { role_id: { type: 'string', minLength: 1 } } } },
+      config: canonical,
       handler: async (req, reply) => {
         await approle.setRoleId((req.params as { role_name: string }).role_name, (req.body as { role_id: string }).role_id);
         return reply.code(204).send();
@@ -112,6 +118,7 @@ export function authAppRoleRoutes(approle: AppRoleService, now: () => number) {
       method: ['POST', 'PUT'],
       url: `${base}/role/:role_name/secret-id`,
       schema: { params, body: secretIdBody },
+      config: canonical,
       handler: async (req, reply) => {
         const data = await approle.newSecretId((req.params as { role_name: string }).role_name, (req.body ?? {}) as object, now());
         return reply.answer({ data });
@@ -121,6 +128,7 @@ export function authAppRoleRoutes(approle: AppRoleService, now: () => number) {
       method: ['POST', 'PUT'],
       url: `${base}/role/:role_name/custom-secret-id`,
       schema: { params, body: customSecretIdBody },
+      config: canonical,
       handler: async (req, reply) => {
         const { secret_id: chosen, ...rest } = req.body as { secret_id: string };
         const data = await approle.newSecretId((req.params as { role_name: string }).role_name, rest, now(), chosen);
@@ -131,6 +139,7 @@ export function authAppRoleRoutes(approle: AppRoleService, now: () => number) {
       method: LIST_METHOD,
       url: `${base}/role/:role_name/secret-id`,
       schema: { params },
+      config: canonical,
       handler: async (req, reply) => reply.answer(listAnswer(await approle.accessors((req.params as { role_name: string }).role_name))),
     });
     for (const [suffix, body, key] of [
@@ -142,6 +151,7 @@ export function authAppRoleRoutes(approle: AppRoleService, now: () => number) {
         method: ['POST', 'PUT'],
         url: `${base}/role/:role_name/${suffix}/lookup`,
         schema: { params, body },
+        config: canonical,
         handler: async (req, reply) => {
           const found = await approle.lookup((req.params as { role_name: string }).role_name, by(req.body as Record<string, string>));
           if (!found) throw notFound('no such secret ID');
@@ -152,6 +162,7 @@ export function authAppRoleRoutes(approle: AppRoleService, now: () => number) {
         method: ['POST', 'PUT', 'DELETE'],
         url: `${base}/role/:role_name/${suffix}/destroy`,
         schema: { params, body },
+        config: canonical,
         handler: async (req, reply) => {
           await approle.destroy((req.params as { role_name: string }).role_name, by(req.body as Record<string, string>));
           return reply.code(204).send();

@@ -8,6 +8,8 @@ import { LIST_METHOD } from '../request-shape.js';
 
 /** `sys/policies/acl/:name` and Vault's legacy alias `sys/policy/:name` (node-vault uses it). */
 const nameParams = { type: 'object', properties: { name: { type: 'string', minLength: 1 } }, required: ['name'] } as const;
+// Policy names are case-insensitive: lowercased before the ACL check (src/http/canonical-names.ts).
+const canonical = { canonicalParam: 'name' } as const;
 const aclBody = { type: 'object', additionalProperties: false, required: ['policy'], properties: { policy: { type: 'string' } } } as const;
 // The legacy path took the text as `rules`; node-vault's addPolicy({name, rules}) sends that.
 const legacyBody = {
@@ -88,6 +90,7 @@ export function sysPolicyRoutes(policies: PolicyStore, tokens: TokenService) {
         method: 'GET',
         url: `${base}/:name`,
         schema: { params: nameParams },
+        config: canonical,
         handler: async (req, reply) => {
           const { name } = req.params as { name: string };
           const text = await read(name);
@@ -99,6 +102,7 @@ export function sysPolicyRoutes(policies: PolicyStore, tokens: TokenService) {
         method: ['PUT', 'POST'],
         url: `${base}/:name`,
         schema: { params: nameParams, body: legacy ? legacyBody : aclBody },
+        config: canonical,
         handler: async (req, reply) => {
           const { name } = req.params as { name: string };
           const b = req.body as { policy?: string; rules?: string };
@@ -111,6 +115,7 @@ export function sysPolicyRoutes(policies: PolicyStore, tokens: TokenService) {
         method: 'DELETE',
         url: `${base}/:name`,
         schema: { params: nameParams },
+        config: canonical,
         handler: async (req, reply) => {
           const { name } = req.params as { name: string };
           await policies.delete(name);

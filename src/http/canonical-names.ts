@@ -1,0 +1,44 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/**
+ * Names that are case-insensitive, as in Vault: AppRole role names, userpass usernames and ACL
+ * policy names are stored lowercased. The ACL must check the name that will be stored, or a
+ * policy that denies `auth/approle/role/r1` is dodged by asking for `R1`. So, before the access
+ * check, a route that names one (`config: { canonicalParam: 'role_name' }`) gets that parameter
+ * lowercased and its policy path built from the route pattern with the lowercased value; the
+ * access hook then checks that path, and the handler sees the same name.
+ */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The path parameter holding a case-insensitive name (lowercased before the ACL check). */
+    canonicalParam?: string;
+  }
+}
+
+export const canonicalName = (name: string): string => name.toLowerCase();
+
+/** Must be registered before the access hook: it sets `req.policyPath`, which that hook checks. */
+export function installCanonicalNames(app: FastifyInstance) {
+  app.addHook('onRequest', (req, _reply, done) => {
+    const cfg = req.routeOptions.config;
+    const param = cfg && Object.hasOwn(cfg, 'canonicalParam') ? cfg.canonicalParam : undefined;
+    if (param === undefined || req.is404) return done();
+    const params = req.params as Record<string, string>;
+    if (typeof params[param] === 'string') params[param] = canonicalName(params[param]);
+    req.policyPath = policyPathOf(req);
+    done();
+  });
+}
+
+/**
+ * The policy path from the route pattern and the router's decoded parameters: the same path
+ * the raw URL gives (which is decoded once, as parameters are), with the canonical name in it.
+ */
+function policyPathOf(req: FastifyRequest): string {
+  const params = req.params as Record<string, string>;
+  const path = String(req.routeOptions.url)
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? params[segment.slice(1)] ?? '' : segment))
+    .join('/');
+  return path.replace(/^\/v1\//, '').replace(/\/+$/, '');
+}
