@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LessorConfig } from '../config.js';
 import type { SqlStore } from '../db/sql-store.js';
@@ -18,7 +17,8 @@ import { PolicyStore } from './policy-store.js';
 import { MemoryVersionCounter, RedisVersionCounter } from '../redis/version-counter.js';
 import { MemoryTokenStore } from './token-store-memory.js';
 import { RedisTokenStore } from './token-store-redis.js';
-import { newToken, TokenService } from './tokens.js';
+import { TokenService } from './tokens.js';
+import { bootstrapRoot } from './root-bootstrap.js';
 import { installKey } from '../crypto/install-keys.js';
 import { AppRoleService } from './approle/service.js';
 import { MemorySecretIdStore, RedisSecretIdStore } from './approle/secret-ids.js';
@@ -87,34 +87,7 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
   const hasher = new AuditHasher(await installKey(sql, deps.sealer, 'audit-hmac'));
   const audit = auditLogger({ file: config.auditFile, stdout: config.auditStdout });
 
-  let rootTokenNotice: string | undefined;
-  if (config.rootToken) {
-    try {
-      if ((await tokens.ensureRoot(config.rootToken)) && config.mode === 'server') {
-        // Revoking it is undone by the next start while the variable is set.
-        log.warn('root token from LESSOR_ROOT_TOKEN created; unset the variable once admin identities exist');
-      }
-    } catch (err) {
-      // Redis down at start: serve anyway (health shows it); the next start tries again.
-      log.error({ err }, 'could not ensure the root token from LESSOR_ROOT_TOKEN');
-    }
-    await markBootstrapped(sql, async () => {});
-    if (config.mode === 'dev') rootTokenNotice = config.rootToken;
-  } else if (config.mode === 'dev') {
-    // Dev tokens live in this process, so each start gets a fresh root token.
-    rootTokenNotice = newToken();
-    await tokens.ensureRoot(rootTokenNotice);
-  } else {
-    const token = newToken();
-    try {
-      if (await markBootstrapped(sql, () => tokens.ensureRoot(token))) {
-        rootTokenNotice = token;
-        log.warn('install bootstrapped: a root token was generated and printed once on stderr');
-      }
-    } catch (err) {
-      log.error({ err }, 'could not bootstrap a root token (token store unreachable); the next start tries again');
-    }
-  }
+  const root = await bootstrapRoot({ config, log, sql, tokens, sealer: deps.sealer });
 
   const wrapper = new ResponseWrapper(tokens, redis ? new RedisWrapStore(redis, keys) : new MemoryWrapStore(now), deps.sealer);
   const hooks = async (app: FastifyInstance) => {
@@ -159,7 +132,7 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
       { path: 'jwt', type: 'jwt', description: 'JWT logins verified against JWKS, discovery or static keys' },
       { path: 'userpass', type: 'userpass', description: 'username and password logins (argon2id)' },
     ],
-    rootTokenNotice,
+    rootTokenNotice: root.notice,
     start() {
       if (timer) return;
       timer = setInterval(() => {
@@ -171,27 +144,10 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
       timer.unref();
     },
     async stop() {
+      root.stop();
       if (timer) clearInterval(timer);
       timer = undefined;
       await sweeping;
     },
   };
-}
-
-/**
- * Marks the install bootstrapped and runs `bootstrap` in the same transaction: true for the one
- * caller that did it. Replicas starting together serialise on the row lock, and a failed
- * bootstrap (Redis down) rolls back, so the next start tries again instead of losing the token.
- */
-async function markBootstrapped(sql: SqlStore, bootstrap: () => Promise<unknown>): Promise<boolean> {
-  return sql.transaction(async (tx) => {
-    const { rowCount } = await tx.query(
-      `INSERT INTO install (id, install_id, bootstrapped) VALUES (1, $1, true)
-       ON CONFLICT (id) DO UPDATE SET bootstrapped = true WHERE install.bootstrapped = false`,
-      [randomUUID()],
-    );
-    if (rowCount !== 1) return false;
-    await bootstrap();
-    return true;
-  });
 }
