@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { RequestIdentity } from '../auth/access.js';
 import { tokenFrom } from '../http/hooks.js';
+import { auditPath } from './audit-path.js';
 import type { AuditHasher } from './scrub.js';
 
 /**
@@ -28,8 +29,9 @@ function operation(method: string): string {
 /** Paths whose bodies are the caller's own data, not lessor's shapes: no field is left in clear. */
 const CALLER_DATA_PATHS = new Set(['sys/wrapping/wrap', 'sys/wrapping/unwrap']);
 const pathOf = (req: FastifyRequest) => req.policyPath || req.url.split('?')[0].replace(/^\/v1\//, '');
-const scrubberFor = (req: FastifyRequest, h: AuditHasher) =>
-  CALLER_DATA_PATHS.has(pathOf(req)) ? (v: unknown) => h.scrubAll(v) : (v: unknown) => h.scrub(v);
+const callerData = (req: FastifyRequest) => CALLER_DATA_PATHS.has(pathOf(req));
+const scrubberFor = (req: FastifyRequest, h: AuditHasher) => (callerData(req) ? (v: unknown) => h.scrubAll(v) : (v: unknown) => h.scrub(v));
+const requestScrubberFor = (req: FastifyRequest, h: AuditHasher) => (callerData(req) ? (v: unknown) => h.scrubAll(v) : (v: unknown) => h.scrubRequest(v));
 
 function requestEntry(req: FastifyRequest, h: AuditHasher) {
   const token = tokenFrom(req);
@@ -37,7 +39,7 @@ function requestEntry(req: FastifyRequest, h: AuditHasher) {
   return {
     auth: identity
       ? {
-          accessor: identity.accessor,
+          accessor: h.hash(identity.accessor),
           client_token: token ? h.hash(token) : '',
           display_name: h.hash(identity.displayName),
           policies: identity.policies,
@@ -49,9 +51,9 @@ function requestEntry(req: FastifyRequest, h: AuditHasher) {
     request: {
       id: String(req.id),
       operation: operation(req.method),
-      path: pathOf(req),
+      path: auditPath(pathOf(req), req.params, (v) => h.hash(v)),
       remote_address: req.ip,
-      data: req.body === undefined || req.body === null ? null : scrubberFor(req, h)(req.body),
+      data: req.body === undefined || req.body === null ? null : requestScrubberFor(req, h)(req.body),
     },
   };
 }
@@ -74,7 +76,7 @@ function responseBody(req: FastifyRequest, reply: FastifyReply, payload: unknown
     return out;
   }
   if (!body || typeof body !== 'object') return out;
-  if (Array.isArray(body.errors)) return { ...out, errors: body.errors };
+  if (Array.isArray(body.errors)) return { ...out, errors: body.errors.map((e) => (typeof e === 'string' ? h.scrubText(e) : h.scrub(e))) };
   if ('request_id' in body) {
     return {
       ...out,
