@@ -11,6 +11,7 @@ import { installAccessHooks, installEnvelope, installParamEchoStripping, install
 import { installVaultBooleans } from './http/vault-booleans.js';
 import { installCanonicalNames } from './http/canonical-names.js';
 import { acceptJsonBodies } from './http/json-body.js';
+import { installInputLimits } from './http/input-limits.js';
 import { makeClientErrorHandler } from './http/list-method.js';
 import { isListQuery, LIST_METHOD, stripTrailingSlash } from './http/request-shape.js';
 import { healthRoutes, type HealthCheck } from './http/routes/health.js';
@@ -102,6 +103,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   installCanonicalNames(app);
   installAccessHooks(app, opts.access ?? denyAll);
   installParamEchoStripping(app);
+  // First of the request hooks: a NUL byte is refused before any store is asked about the request.
+  installInputLimits(app);
   installVaultBooleans(app);
 
   await app.register(healthRoutes(opts.health));

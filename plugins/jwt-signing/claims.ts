@@ -1,9 +1,13 @@
 /**
  * Claim templates: JSON whose string values may hold Vault-style placeholders filled from the
- * caller's token — `{{identity.entity.name}}`, `{{identity.entity.metadata.team}}`,
+ * caller — `{{identity.entity.name}}`, `{{identity.entity.metadata.team}}`,
  * `{{identity.token.display_name}}`, `{{identity.token.policies}}`. A string that is exactly one
  * placeholder takes the value's type (policies stay a list). A claim whose placeholder has no
  * value is left out, as Vault does, rather than issued half-filled.
+ *
+ * Metadata comes only from the entity (what an operator set: the login's role, user or secret
+ * ID), never from a token's own metadata, which any token holder can set on a child token: a
+ * claim must not say what the caller chose. There is no `identity.token.metadata` placeholder.
  */
 import { configError, type Requester } from '../sdk/index.js';
 
@@ -17,7 +21,7 @@ function lookup(path: string, who: Requester): unknown {
   if (path === 'identity.entity.name') return who.entityName || undefined;
   if (path === 'identity.token.display_name') return who.displayName || undefined;
   if (path === 'identity.token.policies') return who.policies;
-  const meta = /^identity\.(?:entity|token)\.metadata\.(.+)$/.exec(path);
+  const meta = /^identity\.entity\.metadata\.(.+)$/.exec(path);
   if (meta) return Object.hasOwn(who.metadata, meta[1]) ? who.metadata[meta[1]] : undefined;
   throw configError(`unknown template placeholder {{${path}}}`);
 }
@@ -38,7 +42,8 @@ function render(value: unknown, who: Requester): unknown {
   if (typeof value === 'string') return renderString(value, who);
   if (Array.isArray(value)) return value.map((v) => render(v, who)).filter((v) => v !== MISSING);
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
+    // Keys come from the role's template: no prototype, so "__proto__" is a claim name like any other.
+    const out = Object.create(null) as Record<string, unknown>;
     for (const [k, v] of Object.entries(value)) {
       const r = render(v, who);
       if (r !== MISSING) out[k] = r;

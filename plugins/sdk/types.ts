@@ -17,7 +17,10 @@ export interface EngineLogger {
 /** Who asked for a credential: the caller's token, as templates and claims may use it. */
 export interface Requester {
   displayName: string;
-  /** Token metadata (e.g. role_name, service account) for claim templates. */
+  /**
+   * Entity metadata for claim templates: set by an operator (the login's role_name, username,
+   * secret-ID metadata), never the caller-chosen metadata of a token.
+   */
   metadata: Record<string, string>;
   entityName: string;
   policies: string[];

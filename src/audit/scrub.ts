@@ -40,6 +40,14 @@ const CALLER_DATA: Rules = { clear: new Set(), numbers: true, booleans: true };
 const isToken = (v: string) => v.startsWith(TOKEN_PREFIX);
 const TOKEN_IN_TEXT = new RegExp(`${TOKEN_PREFIX.replace(/\./g, '\\.')}[\\w-]+`, 'g');
 
+/**
+ * How deep the walk goes. Request bodies are refused past a shallower depth at the edge, so only
+ * data lessor built itself could get here; below this the value is written as TOO_DEEP rather
+ * than walked, so no value can exhaust the stack or reach the log unhashed.
+ */
+const MAX_WALK_DEPTH = 128;
+const TOO_DEEP = '[nested too deep for the audit log]';
+
 export class AuditHasher {
   constructor(private readonly key: Buffer) {}
 
@@ -49,12 +57,12 @@ export class AuditHasher {
 
   /** A copy of one of lessor's answers with every string HMAC'd except under CLEAR_FIELDS keys (at any depth). */
   scrub(value: unknown): unknown {
-    return this.walk(value, false, ANSWER);
+    return this.walk(value, false, ANSWER, 0);
   }
 
   /** A request body: every string and number HMAC'd, as Vault's audit does. */
   scrubRequest(value: unknown): unknown {
-    return this.walk(value, false, REQUEST);
+    return this.walk(value, false, REQUEST, 0);
   }
 
   /** Tokens inside free text (an error message that quotes its input) are HMAC'd in place. */
@@ -67,20 +75,21 @@ export class AuditHasher {
    * keeps and unwrap hands back), where a field named `lease_id` or `policies` may hold a secret.
    */
   scrubAll(value: unknown): unknown {
-    return this.walk(value, false, CALLER_DATA);
+    return this.walk(value, false, CALLER_DATA, 0);
   }
 
-  private walk(value: unknown, clear: boolean, rules: Rules): unknown {
+  private walk(value: unknown, clear: boolean, rules: Rules, depth: number): unknown {
     if (typeof value === 'string') return (clear && !isToken(value)) || value === '' ? value : this.hash(value);
     if (typeof value === 'number' && rules.numbers) return this.hash(String(value));
     if (typeof value === 'boolean' && rules.booleans) return this.hash(String(value));
-    if (Array.isArray(value)) return value.map((v) => this.walk(v, clear, rules));
+    if (value && typeof value === 'object' && depth >= MAX_WALK_DEPTH) return TOO_DEEP;
+    if (Array.isArray(value)) return value.map((v) => this.walk(v, clear, rules, depth + 1));
     if (value && typeof value === 'object') {
-      const out: Record<string, unknown> = {};
+      const out: Record<string, unknown> = Object.create(null);
       for (const [k, v] of Object.entries(value)) {
         // A clear field keeps only plain strings (or lists of them) clear; nested objects are still scrubbed.
         const keep = rules.clear.has(k) && (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')));
-        out[k] = this.walk(v, keep, rules);
+        out[k] = this.walk(v, keep, rules, depth + 1);
       }
       return out;
     }

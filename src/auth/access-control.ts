@@ -13,6 +13,7 @@ export function identityOf(stored: StoredToken): RequestIdentity {
     entityName: r.entityName,
     displayName: r.displayName,
     metadata: r.meta,
+    entityMetadata: r.entityMeta ?? {},
     isRoot: r.policies.includes('root'),
   };
 }

@@ -19,7 +19,10 @@ export interface RequestIdentity {
   /** Name for templates and claims (the login's user, role or subject). */
   entityName: string;
   displayName: string;
+  /** The token's own metadata (its creator chose it). */
   metadata: Record<string, string>;
+  /** Operator-set metadata (TokenRecord.entityMeta): the only metadata claim templates read. */
+  entityMetadata?: Record<string, string>;
   /** Tokens whose policies include "root" may do anything. */
   isRoot: boolean;
 }

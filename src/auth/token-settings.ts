@@ -107,6 +107,8 @@ export function loginIssue(
   return {
     policies,
     meta: who.meta,
+    // The login's metadata comes from the method's configuration, not the caller: the entity's.
+    entityMeta: who.meta,
     ttl: s.tokenTtl || undefined,
     explicitMaxTtl: maxTtl.length ? Math.min(...maxTtl) : undefined,
     period: s.tokenPeriod || undefined,

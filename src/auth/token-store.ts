@@ -13,6 +13,12 @@ export interface TokenRecord {
   /** Parent, grandparent, … token ids (nearest first). */
   ancestors: string[];
   meta: Record<string, string>;
+  /**
+   * Metadata an operator set, Vault's entity metadata: what the login's role, user or secret ID
+   * carries; a token created by another token inherits its creator's. Claim templates read this,
+   * never `meta`, which whoever creates a token chooses. Absent: none.
+   */
+  entityMeta?: Record<string, string>;
   displayName: string;
   entityName: string;
   /** The path that created it: auth/token/create, auth/approle/login, … */

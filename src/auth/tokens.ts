@@ -19,6 +19,8 @@ export interface IssueRequest {
   parent?: StoredToken;
   policies: string[];
   meta?: Record<string, string>;
+  /** See TokenRecord.entityMeta: set by logins from the method's configuration, or the creator's. */
+  entityMeta?: Record<string, string>;
   /** Seconds; undefined = default (or never, for a root-policy token). */
   ttl?: number;
   explicitMaxTtl?: number;
@@ -97,6 +99,7 @@ export class TokenService {
       parent: parent?.id ?? '',
       ancestors: parent ? [parent.id, ...parent.ancestors] : [],
       meta: req.meta ?? {},
+      ...(req.entityMeta && Object.keys(req.entityMeta).length ? { entityMeta: req.entityMeta } : {}),
       displayName: req.displayName,
       entityName: req.entityName,
       path: req.path,

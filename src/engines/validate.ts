@@ -33,7 +33,8 @@ export function unionSchema(schemas: JsonSchema[], extra: Record<string, unknown
 export function requesterOf(identity: RequestIdentity | undefined): Requester {
   return {
     displayName: identity?.displayName ?? '',
-    metadata: identity?.metadata ?? {},
+    // Entity metadata only: a token's own meta is whatever its creator chose, so not a claim source.
+    metadata: identity?.entityMetadata ?? {},
     entityName: identity?.entityName ?? '',
     policies: identity?.policies ?? [],
   };

@@ -1,4 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isEngineError } from '../../plugins/sdk/errors.js';
+import { toHttpError } from '../engines/engine-errors.js';
 import { isLessorError } from '../errors.js';
 
 /**
@@ -6,7 +8,10 @@ import { isLessorError } from '../errors.js';
  * registry gives. Fastify's own 4xx errors (bad JSON, schema validation, body too large) keep
  * their status; anything unexpected is a 500 whose body says nothing about internals.
  */
-export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+export function errorHandler(raw: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  // The SDK's helpers (parseDuration, comma lists) throw engine errors in core routes too: they
+  // get the status the engine error registry gives them (a config error is the caller's 400).
+  const err = isEngineError(raw) ? (toHttpError(raw) as FastifyError) : raw;
   let status: number;
   let message: string;
   if (isLessorError(err)) {

@@ -1,9 +1,10 @@
 // Shared setup of the jwt end-to-end tests: a whole lessor runtime (optionally with a clock the
-// test moves), one key set and one role, a caller token with metadata for the claim template.
+// test moves), one key set and one role, a caller token with entity metadata for the claim
+// template (an AppRole login whose secret ID an operator issued with that metadata).
 import type { JSONWebKeySet } from 'jose';
 import type { Teardown } from '../helpers/context.js';
 import { testRuntime, type TestRuntime } from '../helpers/test-runtime.js';
-import { manualClock, tokenWithPolicy } from '../plugins-apikey/tokens.js';
+import { manualClock } from '../plugins-apikey/tokens.js';
 
 export interface JwtSetup {
   tr: TestRuntime;
@@ -32,7 +33,7 @@ export async function jwtSetup(
       claims: { team: '{{identity.entity.metadata.team}}' }, ...opts.role,
     });
   }
-  const caller = await tokenWithPolicy(tr, `caller-${Math.random().toString(36).slice(2, 8)}`, { 'jwt/token/*': ['read'] }, { team: 'payments' });
+  const caller = await loginWithMetadata(ok, `caller-${Math.random().toString(36).slice(2, 8)}`, 'path "jwt/token/*" { capabilities = ["read"] }', { team: 'payments' });
   return {
     tr,
     clock,
@@ -49,4 +50,21 @@ export async function jwtSetup(
       return res.body;
     },
   };
+}
+
+/**
+ * A token from an AppRole login: its policy is `policy`, and its entity metadata is what the
+ * operator (root) put on its secret ID, the source claim templates read.
+ */
+export async function loginWithMetadata(
+  ok: JwtSetup['ok'],
+  name: string,
+  policy: string,
+  metadata: Record<string, string>,
+): Promise<string> {
+  await ok('PUT', `sys/policies/acl/${name}`, { policy });
+  await ok('POST', `auth/approle/role/${name}`, { token_policies: name });
+  const roleId = (await ok('GET', `auth/approle/role/${name}/role-id`)).data.role_id;
+  const secretId = (await ok('POST', `auth/approle/role/${name}/secret-id`, { metadata: JSON.stringify(metadata) })).data.secret_id;
+  return (await ok('POST', 'auth/approle/login', { role_id: roleId, secret_id: secretId })).auth.client_token;
 }

@@ -124,6 +124,8 @@ export function authTokenRoutes(tokens: TokenService, access: AccessControl, rol
         boundCidrs,
         displayName: b.display_name ? `token-${b.display_name}` : 'token',
         entityName: identity.entityName,
+        // The same entity as its creator; the `meta` sent here is the token's own, not the entity's.
+        entityMeta: parent.record.entityMeta,
         path: role ? `auth/token/create/${roleName}${role.pathSuffix ? `/${role.pathSuffix}` : ''}` : orphanPath ? 'auth/token/create-orphan' : 'auth/token/create',
         token: b.id,
         ...(role ? { role: roleName } : {}),
