@@ -42,6 +42,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Request lines are the audit log's job; the service log keeps lifecycle events only.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
+    // No automatic HEAD twin of every GET: a HEAD would run the GET's handler, and some GETs
+    // act (database/creds issues a credential). As in Vault, HEAD is answered only where a route
+    // declares it (sys/health); elsewhere it is a 405.
+    exposeHeadRoutes: false,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
@@ -49,7 +53,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler: makeClientErrorHandler(() => appRef!),
     rewriteUrl(req) {
       const url = stripTrailingSlash(req.url ?? '/');
-      if ((req.method === 'GET' || req.method === 'HEAD') && isListQuery(url)) req.method = LIST_METHOD;
+      if (req.method === 'GET' && isListQuery(url)) req.method = LIST_METHOD;
       return url;
     },
   });
@@ -99,12 +103,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   installEnvelope(app);
+  // First of the request hooks: a NUL byte is refused before any store is asked about the request.
+  installInputLimits(app);
   installResponseWrapping(app, opts.wrapper);
   installCanonicalNames(app);
   installAccessHooks(app, opts.access ?? denyAll);
   installParamEchoStripping(app);
-  // First of the request hooks: a NUL byte is refused before any store is asked about the request.
-  installInputLimits(app);
   installVaultBooleans(app);
 
   await app.register(healthRoutes(opts.health));
