@@ -25,6 +25,8 @@ export function identityOf(stored: StoredToken): RequestIdentity {
  */
 export class TokenAccessControl implements AccessControl {
   private lastUse = new WeakSet<RequestIdentity>();
+  /** The stored token behind an identity whose token has a use limit, until admit takes a use. */
+  private limited = new WeakMap<RequestIdentity, StoredToken>();
   /** The policy version read started with the identity's token read (see authenticate). */
   private policyVersion = new WeakMap<RequestIdentity, Promise<number>>();
 
@@ -37,9 +39,9 @@ export class TokenAccessControl implements AccessControl {
     const version = token ? this.policies.currentVersion() : undefined;
     // Root tokens and refused tokens never wait for it; its failure is theirs to ignore.
     version?.catch(() => {});
-    const { stored, last } = await this.tokens.authenticate(token, ctx.ip);
+    const stored = await this.tokens.authenticate(token, ctx.ip);
     const identity = identityOf(stored);
-    if (last) this.lastUse.add(identity);
+    if (stored.record.numUses > 0) this.limited.set(identity, stored);
     if (version && !identity.isRoot) this.policyVersion.set(identity, version);
     return identity;
   }
@@ -49,6 +51,13 @@ export class TokenAccessControl implements AccessControl {
     const acl = await this.policies.aclFor(identity.policies, this.policyVersion.get(identity));
     // A LIST's path is Vault's: with the trailing slash the HTTP layer took off.
     return list ? acl.allows(`${path}/`, capabilities, true) : acl.allows(path, capabilities);
+  }
+
+  async admit(identity: RequestIdentity): Promise<void> {
+    const stored = this.limited.get(identity);
+    if (!stored) return;
+    this.limited.delete(identity);
+    if (await this.tokens.takeUse(stored)) this.lastUse.add(identity);
   }
 
   usedLastUse(identity: RequestIdentity | undefined): boolean {

@@ -28,8 +28,16 @@ export interface RequestIdentity {
 }
 
 export interface AccessControl {
-  /** Resolves a presented token, or throws a 403 LessorError (missing, unknown, expired, bound elsewhere). */
+  /**
+   * Resolves a presented token, or throws a 403 LessorError (missing, unknown, expired, used up,
+   * bound elsewhere). Takes nothing from the token: see admit.
+   */
   authenticate(token: string | undefined, ctx: { ip: string }): Promise<RequestIdentity>;
+  /**
+   * Called once the request is allowed: takes one use of a limited-use token, or throws a 403 if
+   * a racing request took the last one. Without it (identities with no use limit) nothing is taken.
+   */
+  admit?(identity: RequestIdentity): Promise<void>;
   /**
    * Whether the identity holds any of the capabilities on the path (relative to /v1/, no
    * trailing slash). `list`: the request is a LIST, which Vault's policies match with and

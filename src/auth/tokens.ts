@@ -143,19 +143,28 @@ export class TokenService {
 
   /**
    * Resolves a presented token for a request: 403 for missing, unknown, expired, used-up or
-   * CIDR-bound-elsewhere tokens; takes one use of a limited-use token. `last` means this request
-   * used the final use and the token must be revoked once the request is done.
+   * CIDR-bound-elsewhere tokens. It takes no use: the caller takes one with takeUse once the
+   * request is allowed, so a refused request leaves a limited-use token as it was.
    */
-  async authenticate(token: string | undefined, ip: string): Promise<{ stored: StoredToken; last: boolean }> {
+  async authenticate(token: string | undefined, ip: string): Promise<StoredToken> {
     if (!token) throw permissionDenied();
     const stored = await this.lookup(hashToken(token));
     if (!stored) throw permissionDenied();
     if (!ipAllowed(ip, stored.record.boundCidrs)) throw permissionDenied();
-    if (stored.record.numUses === 0) return { stored, last: false };
+    return stored;
+  }
+
+  /**
+   * Takes one use of a limited-use token (atomically: of racing requests on its last use exactly
+   * one gets it); 403 if none is left. True when this was the final use: the token must be
+   * revoked once the request is done.
+   */
+  async takeUse(stored: StoredToken): Promise<boolean> {
+    if (stored.record.numUses === 0) return false;
     const use = await this.store.use(stored.record.id, this.now());
     if (!use.ok) throw permissionDenied();
     stored.usesLeft = use.usesLeft;
-    return { stored, last: use.last };
+    return use.last;
   }
 
   /**

@@ -5,6 +5,7 @@ import { parseDuration } from '../../plugins/sdk/duration.js';
 import type { ResponseWrapper } from '../auth/wrapping.js';
 import { badRequest, permissionDenied } from '../errors.js';
 import { envelope } from './envelope.js';
+import type { LessorRouteConfig } from './fastify-types.js';
 import { LIST_METHOD, policyPath } from './request-shape.js';
 
 export function tokenFrom(req: FastifyRequest): string | undefined {
@@ -15,22 +16,36 @@ export function tokenFrom(req: FastifyRequest): string | undefined {
   return undefined;
 }
 
-/** Authentication and authorisation on every route that is not marked public. */
+/**
+ * A route's own access flag, never one inherited: were Object.prototype ever polluted with
+ * `public`, a plain read would make every route public.
+ */
+export function routeFlag<K extends keyof LessorRouteConfig>(req: FastifyRequest, key: K): LessorRouteConfig[K] | undefined {
+  const cfg = req.routeOptions.config as LessorRouteConfig;
+  return Object.hasOwn(cfg, key) ? cfg[key] : undefined;
+}
+
+/**
+ * Authentication and authorisation on every route that is not marked public. A limited-use
+ * token's use is taken only once the request is allowed (`admit`), as in Vault: a refused request
+ * changes nothing, so a 403 cannot burn a num_uses token or a wrapping token's single use.
+ */
 export function installAccessHooks(app: FastifyInstance, access: AccessControl) {
   app.decorateRequest('identity', undefined);
   app.decorateRequest('policyPath', '');
   app.addHook('onRequest', async (req) => {
     // A hook before this one may have set the path already (canonical-names.ts); keep it.
     req.policyPath ||= policyPath(req.url);
-    const cfg = req.routeOptions.config;
     // Unknown paths answer 404 to everyone, as the issue asks; there is nothing to protect.
-    if (cfg.public || req.is404) return;
+    if (routeFlag(req, 'public') === true || req.is404) return;
     const identity = await access.authenticate(tokenFrom(req), { ip: req.ip });
     req.identity = identity;
+    // Known before the decision, so the audit line of a refused request says who was refused.
     const caps = await neededCapabilities(req, identity);
     const list = req.method === LIST_METHOD;
     if (!(await access.authorize(identity, req.policyPath, caps, list))) throw permissionDenied();
-    if (cfg.sudo && !(await access.authorize(identity, req.policyPath, ['sudo'], list))) throw permissionDenied();
+    if (routeFlag(req, 'sudo') && !(await access.authorize(identity, req.policyPath, ['sudo'], list))) throw permissionDenied();
+    await access.admit?.(identity);
   });
 }
 
@@ -40,9 +55,10 @@ export function installAccessHooks(app: FastifyInstance, access: AccessControl) 
  * may do anything, so it costs no lookup.
  */
 async function neededCapabilities(req: FastifyRequest, identity: RequestIdentity): Promise<Capability[]> {
-  const cfg = req.routeOptions.config;
-  if (cfg.capabilities) return cfg.capabilities;
-  if (cfg.exists && !identity.isRoot && !(await cfg.exists(req))) return ['create'];
+  const capabilities = routeFlag(req, 'capabilities');
+  if (capabilities) return capabilities;
+  const exists = routeFlag(req, 'exists');
+  if (exists && !identity.isRoot && !(await exists(req))) return ['create'];
   return capabilitiesForMethod(req.method);
 }
 
