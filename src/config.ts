@@ -28,6 +28,8 @@ export interface LessorConfig {
   rootToken?: string;
   /** Milliseconds between reaper sweeps. */
   reaperIntervalMs: number;
+  /** `lessor dev`: how long a graceful exit may spend revoking the leases it holds (ms). */
+  devExitRevokeMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -122,6 +124,7 @@ export function loadConfig(mode: 'server' | 'dev', env: Env = process.env): Read
     auditStdout: parseBool(env, 'LESSOR_AUDIT_STDOUT', false),
     rootToken: env.LESSOR_ROOT_TOKEN || (mode === 'dev' ? env.LESSOR_DEV_ROOT_TOKEN : undefined) || undefined,
     reaperIntervalMs: parsePositiveInt(env, 'LESSOR_REAPER_INTERVAL_MS', 250),
+    devExitRevokeMs: parsePositiveInt(env, 'LESSOR_DEV_EXIT_REVOKE_MS', 10_000),
   };
   if (mode === 'server') {
     if (!config.redisUrl) throw new ConfigError('LESSOR_REDIS_URL', 'is required by `lessor server` (leases live in Redis)');

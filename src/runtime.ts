@@ -57,6 +57,8 @@ export interface Runtime {
   app: FastifyInstance;
   /** Background work (reaper, rewrap) starts here, not at construction, so tests can drive it. */
   startBackground(): void;
+  /** Stops accepting requests and lets in-flight ones finish; services stay open. close() does it too. */
+  stopServing(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -149,6 +151,8 @@ async function assemble(
   closers.push(() => leases.reaper.stop());
 
   const app = await buildApp({ log, metrics, health, modules, access: identity.access, wrapper: identity.wrapper });
+  let serving: Promise<void> | undefined;
+  const stopServing = () => (serving ??= app.close());
 
   return {
     config,
@@ -169,8 +173,9 @@ async function assemble(
     startBackground() {
       for (const start of background) start();
     },
+    stopServing,
     async close() {
-      await app.close();
+      await stopServing();
       for (const close of closers.reverse()) await close().catch((err) => log.warn({ err }, 'error while closing'));
     },
   };
