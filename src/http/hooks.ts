@@ -2,10 +2,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessControl, Capability, RequestIdentity } from '../auth/access.js';
 import { capabilitiesForMethod } from '../auth/access.js';
 import { parseDuration } from '../../plugins/sdk/duration.js';
+import { MAX_TTL } from '../auth/tokens.js';
 import type { ResponseWrapper } from '../auth/wrapping.js';
 import { badRequest, permissionDenied } from '../errors.js';
-import { envelope } from './envelope.js';
 import type { LessorRouteConfig } from './fastify-types.js';
+import { envelope } from './envelope.js';
 import { LIST_METHOD, policyPath } from './request-shape.js';
 
 export function tokenFrom(req: FastifyRequest): string | undefined {
@@ -39,8 +40,8 @@ export function installAccessHooks(app: FastifyInstance, access: AccessControl) 
     // Unknown paths answer 404 to everyone, as the issue asks; there is nothing to protect.
     if (routeFlag(req, 'public') === true || req.is404) return;
     const identity = await access.authenticate(tokenFrom(req), { ip: req.ip });
-    req.identity = identity;
     // Known before the decision, so the audit line of a refused request says who was refused.
+    req.identity = identity;
     const caps = await neededCapabilities(req, identity);
     const list = req.method === LIST_METHOD;
     if (!(await access.authorize(identity, req.policyPath, caps, list))) throw permissionDenied();
@@ -63,10 +64,16 @@ async function neededCapabilities(req: FastifyRequest, identity: RequestIdentity
 }
 
 /**
- * Vault's response wrapping (`X-Vault-Wrap-TTL`, the CLI's `-wrap-ttl`). A bad TTL is refused
- * before authentication, so it costs no token use; without a wrapper (the bare app in tests) the
+ * Vault's response wrapping (`X-Vault-Wrap-TTL`, the CLI's `-wrap-ttl`). A bad TTL, or one above
+ * the system max TTL (Vault refuses a wrap TTL above the mount's max), is refused before
+ * authentication, so it costs no token use; without a wrapper (the bare app in tests) the
  * request is refused too, never answered unwrapped. A 200 answer is then kept under a wrapping
  * token and only that token goes back; errors and 204s are sent as they are (nothing to wrap).
+ *
+ * On a public route only a login's answer is wrapped (Vault wraps the token a login issues, and a
+ * login had to prove credentials first). Anything else a public route answers (health,
+ * seal-status, the JWKS) goes back in clear, as Vault's sys/health and sys/seal-status handlers
+ * never read the header: an anonymous caller must not be able to make lessor store anything.
  */
 export function installResponseWrapping(app: FastifyInstance, wrapper: ResponseWrapper | undefined) {
   app.decorateRequest('wrapTtl', 0);
@@ -82,16 +89,28 @@ export function installResponseWrapping(app: FastifyInstance, wrapper: ResponseW
       // ttl stays 0: refused below.
     }
     if (ttl <= 0) return done(badRequest('X-Vault-Wrap-TTL must be a positive duration, like "60s" or "5m"'));
+    if (ttl > MAX_TTL) return done(badRequest(`X-Vault-Wrap-TTL must be at most the max TTL of ${MAX_TTL}s (768h)`));
     req.wrapTtl = ttl;
     done();
   });
   app.addHook('onSend', (req, reply, payload, done) => {
     if (!req.wrapTtl || !wrapper || reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload);
+    if (routeFlag(req, 'public') === true && !issuesToken(payload)) return done(null, payload);
     wrapper.wrap(payload, req.wrapTtl, req.policyPath).then(
       (wrapInfo) => done(null, JSON.stringify(envelope(String(req.id), { wrapInfo }))),
       (err: unknown) => done(err as Error),
     );
   });
+}
+
+/** Whether an answer is a login's: Vault's envelope with a token in `auth`. */
+function issuesToken(payload: string): boolean {
+  try {
+    const auth = (JSON.parse(payload) as { auth?: { client_token?: unknown } } | null)?.auth;
+    return typeof auth?.client_token === 'string';
+  } catch {
+    return false;
+  }
 }
 
 /** Vault clients repeat path parameters in the body (hvac's revoke-prefix sends {prefix}). */
