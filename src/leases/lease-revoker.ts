@@ -93,7 +93,8 @@ export class LeaseRevoker {
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+/** Rejects with an 'unavailable' error once ms pass: an engine call never outlives its claim. */
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(Object.assign(new Error(`revocation took longer than ${ms} ms`), { kind: 'unavailable' })), ms);
     p.then(

@@ -1,11 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AccessControl, RequestIdentity } from '../auth/access.js';
 import type { Sealer } from '../crypto/sealer.js';
 import { badRequest, LessorError, permissionDenied } from '../errors.js';
 import { newLeaseId } from './lease-ids.js';
 import type { LeaseMetrics } from './lease-metrics.js';
-import type { LeaseEngines, LeaseRevoker } from './lease-revoker.js';
-import type { LeaseIntent, LeaseRecord, LeaseStore } from './lease-store.js';
+import { withTimeout, type LeaseEngines, type LeaseRevoker } from './lease-revoker.js';
+import type { LeaseIntent, LeaseRecord, LeaseStore, RenewOutcome } from './lease-store.js';
 
 export interface Caller {
   identity: RequestIdentity;
@@ -61,6 +62,19 @@ export interface LeaseServiceOptions {
 export const DEFAULT_LEASE_OPTIONS: LeaseServiceOptions = { defaultTtl: 3600, maxTtl: 768 * 3600, claimTimeoutMs: 60_000 };
 
 export const internalAad = (leaseId: string) => `lease:${leaseId}`;
+
+/** A renewal the store refused: why, as the client is told it (nothing was changed). */
+function refuseRenewal(outcome: RenewOutcome, id: string): void {
+  switch (outcome) {
+    case 'ok': return;
+    case 'expired': throw badRequest(`lease ${id} has expired and cannot be renewed`);
+    case 'revoking': throw badRequest(`lease ${id} is being revoked and cannot be renewed`);
+    case 'not_active': throw badRequest(`lease ${id} is not active and cannot be renewed`);
+    case 'busy':
+    case 'lost': throw new LessorError('CONFLICT', `lease ${id} is being renewed by another request; try again`);
+    default: throw badRequest(`lease not found: ${id} has expired or was revoked`);
+  }
+}
 
 /** Issue, renew, look up and revoke leases; ownership is checked here, not in the routes. */
 export class LeaseService {
@@ -183,14 +197,14 @@ export class LeaseService {
   }
 
   async renew(caller: Caller, id: string, incrementSec?: number): Promise<Renewed> {
-    const { store, clock, metrics, log } = this.deps;
+    const { store, clock, metrics, log, options } = this.deps;
     const lease = await this.owned(caller, id);
     if (!lease) throw badRequest(`lease not found: ${id} has expired or was revoked`);
-    const now = clock();
     if (lease.revoking) throw badRequest(`lease ${id} is being revoked and cannot be renewed`);
     if (lease.state === 'irrevocable') throw badRequest(`lease ${id} has expired and could not be revoked; it cannot be renewed`);
     if (lease.state === 'pending') throw badRequest(`lease ${id} is still being issued`);
-    if (lease.expireTime <= now) throw badRequest(`lease ${id} has expired and cannot be renewed`);
+    // Expiry is judged when the renewal takes the lease, by the same clock that sets the new one.
+    const now = clock();
     const increment = incrementSec && incrementSec > 0 ? incrementSec : lease.ttl;
     let newExpire = now + increment * 1000;
     const warnings: string[] = [];
@@ -199,12 +213,20 @@ export class LeaseService {
       const maxTtl = Math.round((lease.maxExpireTime - lease.issueTime) / 1000);
       warnings.push(`TTL of "${increment}s" exceeded the effective max_ttl of "${maxTtl}s"; TTL value is capped accordingly`);
     }
+    // One owner at a time: the renewal holds the lease before it touches the credential, so a
+    // reaper that took it first wins (this answers 400 and changes nothing), and a reaper coming
+    // later leaves it alone. The hold lapses, so a renewal that dies does not pin the lease.
+    const token = randomUUID();
+    const holdUntil = now + options.claimTimeoutMs;
+    refuseRenewal(await store.renewBegin(id, now, holdUntil, token), id);
     // The credential's own expiry (api keys, VALID UNTIL) moves first: a failure leaves the lease as it was.
-    await this.deps.engines().updateCredential(lease, newExpire);
-    const outcome = await store.renew(id, now, newExpire);
-    if (outcome === 'expired') throw badRequest(`lease ${id} has expired and cannot be renewed`);
-    if (outcome === 'revoking') throw badRequest(`lease ${id} is being revoked and cannot be renewed`);
-    if (outcome !== 'ok') throw badRequest(`lease not found: ${id} has expired or was revoked`);
+    try {
+      await withTimeout(this.deps.engines().updateCredential(lease, newExpire), Math.floor(options.claimTimeoutMs / 2));
+    } catch (err) {
+      await store.renewAbort(id, token, holdUntil).catch(() => {});
+      throw err;
+    }
+    refuseRenewal(await store.renewCommit(id, token, now, newExpire), id);
     metrics.renewed.inc({ mount: lease.mount });
     const ttl = Math.max(0, Math.round((newExpire - now) / 1000));
     // Debug, not info: a renewal is routine (the audit log records each one), and an info line

@@ -41,7 +41,11 @@ export interface LeaseRecord extends LeaseIntent {
   lastError?: string;
 }
 
-export type RenewOutcome = 'ok' | 'not_found' | 'not_active' | 'expired' | 'revoking';
+/** 'busy': another renewal holds the lease; 'lost': this renewal's hold lapsed and another took it. */
+export type RenewOutcome = 'ok' | 'not_found' | 'not_active' | 'expired' | 'revoking' | 'busy' | 'lost';
+
+/** A reaper's take: 'taken' (it revokes), or given back: 'renewed', 'held' (a renewal holds it), 'gone'. */
+export type TakeOutcome = 'taken' | 'renewed' | 'held' | 'gone';
 
 export interface FailOutcome {
   attempts: number;
@@ -60,8 +64,22 @@ export interface LeaseStore {
   activate(id: string, internal: string | undefined): Promise<boolean>;
   get(id: string): Promise<LeaseRecord | undefined>;
   getMany(ids: string[]): Promise<Array<LeaseRecord | undefined>>;
-  /** Moves an active, unexpired, not-revoking lease's expiry. */
-  renew(id: string, now: number, newExpire: number): Promise<RenewOutcome>;
+  /**
+   * A lease has one owner at a time: a renewal or a revocation. A renewal holds an active,
+   * unexpired (by `now`), not-revoking lease until `holdUntil` before it touches the credential,
+   * then commits the new expiry or aborts; a reaper takes a due lease (`take`) before revoking it.
+   */
+  renewBegin(id: string, now: number, holdUntil: number, token: string): Promise<RenewOutcome>;
+  /** Records the new expiry and lets go; 'revoking' if a revocation was asked for meanwhile. */
+  renewCommit(id: string, token: string, now: number, newExpire: number): Promise<RenewOutcome>;
+  /** Lets go of a lease unchanged (the engine call failed); `holdUntil` as begun. */
+  renewAbort(id: string, token: string, holdUntil: number): Promise<void>;
+  /**
+   * The reaper's step between claiming a due lease and revoking it: taken if its revocation was
+   * asked for, or if it has expired by `now` and no renewal holds it (it is then marked revoking);
+   * otherwise given back, due at its new expiry or when the renewal's hold ends.
+   */
+  take(id: string, now: number): Promise<TakeOutcome>;
   /** Marks for revocation, due at dueAt (now: the reaper; later: the caller holds the claim). */
   markRevoking(id: string, now: number, dueAt: number): Promise<boolean>;
   /** Claims up to limit due leases until claimUntil; returns their ids. */

@@ -1,6 +1,6 @@
 import {
   countField,
-  type FailOutcome, type LeaseIntent, type LeaseRecord, type LeaseStore, type RenewOutcome,
+  type FailOutcome, type LeaseIntent, type LeaseRecord, type LeaseStore, type RenewOutcome, type TakeOutcome,
 } from './lease-store.js';
 
 /**
@@ -12,6 +12,8 @@ export class MemoryLeaseStore implements LeaseStore {
   private readonly leases = new Map<string, LeaseRecord>();
   private readonly due = new Map<string, number>();
   private readonly irrevocable = new Map<string, number>();
+  /** A renewal's hold on a lease (see LeaseStore.renewBegin). */
+  private readonly holds = new Map<string, { token: string; until: number }>();
   private readonly tokenIndex = new Map<string, Set<string>>();
   private readonly jobs = new Map<string, number>();
   private readonly state = new Map<string, { value: string; until?: number }>();
@@ -47,16 +49,53 @@ export class MemoryLeaseStore implements LeaseStore {
     return Promise.all(ids.map((id) => this.get(id)));
   }
 
-  async renew(id: string, now: number, newExpire: number): Promise<RenewOutcome> {
+  async renewBegin(id: string, now: number, holdUntil: number, token: string): Promise<RenewOutcome> {
     const l = this.leases.get(id);
     if (!l) return 'not_found';
+    if (l.expireTime <= now) return 'expired';
     if (l.revoking) return 'revoking';
     if (l.state !== 'active') return 'not_active';
-    if (l.expireTime <= now) return 'expired';
+    if ((this.holds.get(id)?.until ?? 0) > now) return 'busy';
+    this.holds.set(id, { token, until: holdUntil });
+    return 'ok';
+  }
+
+  async renewCommit(id: string, token: string, now: number, newExpire: number): Promise<RenewOutcome> {
+    const l = this.leases.get(id);
+    if (!l) return 'not_found';
+    if (this.holds.get(id)?.token !== token) return 'lost';
+    this.holds.delete(id);
+    if (l.revoking) return 'revoking';
     l.expireTime = newExpire;
     l.lastRenewal = now;
     this.due.set(id, newExpire);
     return 'ok';
+  }
+
+  async renewAbort(id: string, token: string, holdUntil: number): Promise<void> {
+    const l = this.leases.get(id);
+    if (!l || this.holds.get(id)?.token !== token) return;
+    this.holds.delete(id);
+    if (!l.revoking && this.due.get(id) === holdUntil) this.due.set(id, l.expireTime);
+  }
+
+  async take(id: string, now: number): Promise<TakeOutcome> {
+    const l = this.leases.get(id);
+    if (!l) return 'gone';
+    if (l.revoking) return 'taken';
+    if (l.state === 'active') {
+      const held = this.holds.get(id)?.until ?? 0;
+      if (held > now) {
+        this.due.set(id, held);
+        return 'held';
+      }
+      if (l.expireTime > now) {
+        this.due.set(id, l.expireTime);
+        return 'renewed';
+      }
+    }
+    l.revoking = true;
+    return 'taken';
   }
 
   async markRevoking(id: string, _now: number, dueAt: number): Promise<boolean> {
@@ -85,6 +124,7 @@ export class MemoryLeaseStore implements LeaseStore {
 
   async remove(id: string): Promise<boolean> {
     const existed = this.leases.delete(id);
+    this.holds.delete(id);
     this.due.delete(id);
     this.irrevocable.delete(id);
     for (const s of this.tokenIndex.values()) s.delete(id);

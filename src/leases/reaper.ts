@@ -21,6 +21,8 @@ export interface ReaperOptions {
   maxRunMs: number;
   /** Delay before a failed job is tried again. */
   jobRetryMs: number;
+  /** Awaited once a lease is taken, before its revocation runs: tests hold the reaper there. */
+  beforeRevoke?: (lease: LeaseRecord) => Promise<void>;
 }
 
 export const DEFAULT_REAPER_OPTIONS: Omit<ReaperOptions, 'intervalMs'> = {
@@ -106,8 +108,13 @@ export class Reaper {
       const starts: Promise<void>[] = [];
       await Promise.all(leases.map(async (lease, i) => {
         if (!lease) return void (await store.remove(ids[i])); // a leftover index entry
-        // Renewed between becoming due and our claim: not ours to revoke.
-        if (lease.state === 'active' && !lease.revoking && lease.expireTime > now) return void (await store.release(lease.id));
+        // One owner at a time: an expired lease is taken from renewals before it is revoked, and
+        // one renewed since it fell due (or being renewed now) is given back.
+        if (!lease.revoking) {
+          const took = await store.take(lease.id, clock());
+          if (took === 'gone') return void (await store.remove(lease.id));
+          if (took !== 'taken') return;
+        }
         starts.push(new Promise((started) => revocations.push(this.limitFor(limits, lease)(() => {
           started();
           return this.revokeOne(lease, run);
@@ -129,6 +136,7 @@ export class Reaper {
   }
 
   private async revokeOne(lease: LeaseRecord, run: ReaperRun): Promise<void> {
+    await this.deps.options.beforeRevoke?.(lease);
     const outcome = await this.deps.revoker.revoke(lease).catch((err) => {
       // The store itself failed (Redis down): the claim times out and a later sweep retries.
       this.deps.log.warn({ err, leaseId: lease.id }, 'could not record a revocation outcome');

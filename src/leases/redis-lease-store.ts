@@ -3,13 +3,17 @@ import type { RedisKeys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import {
   countField, RECORD_GC_MS,
-  type FailOutcome, type LeaseIntent, type LeaseRecord, type LeaseStore, type RenewOutcome,
+  type FailOutcome, type LeaseIntent, type LeaseRecord, type LeaseStore, type RenewOutcome, type TakeOutcome,
 } from './lease-store.js';
+
+const RENEW_OUTCOMES: Record<number, RenewOutcome> = { 1: 'ok', [-1]: 'not_found', [-2]: 'not_active', [-3]: 'expired', [-4]: 'revoking', [-5]: 'busy', [-6]: 'lost' };
+const TAKE_OUTCOMES: Record<number, TakeOutcome> = { 1: 'taken', 0: 'renewed', [-1]: 'gone', [-2]: 'held' };
 
 /**
  * The production lease store. Layout (every key under the install's `{prefix}` hash tag, so the
  * multi-key scripts work on Redis Cluster):
- *   lease:<id>            hash: json (the immutable intent), state, expire, renewed, attempts, error, internal
+ *   lease:<id>            hash: json (the immutable intent), state, expire, renewed, attempts, error, internal,
+ *                         renewing + renew_until (a renewal's hold on the lease)
  *   leases:due            zset id → when the reaper should act (expiry, retry, claim deadline)
  *   leases:all            zset id (score 0, lexicographic): prefix listing and revoke-prefix
  *   leases:revoking       set of ids whose revocation was asked for
@@ -80,9 +84,20 @@ export class RedisLeaseStore implements LeaseStore {
     return ids.map((_, i) => decode(res[i][1] as Record<string, string>, revoking[i] === 1));
   }
 
-  async renew(id: string, now: number, newExpire: number): Promise<RenewOutcome> {
-    const r = await runScript<number>(this.redis, 'leaseRenew', [this.rec(id), this.due, this.revoking], [id, now, newExpire]);
-    return ({ 1: 'ok', [-1]: 'not_found', [-2]: 'not_active', [-3]: 'expired', [-4]: 'revoking' } as Record<number, RenewOutcome>)[r];
+  async renewBegin(id: string, now: number, holdUntil: number, token: string): Promise<RenewOutcome> {
+    return RENEW_OUTCOMES[await runScript<number>(this.redis, 'leaseRenewBegin', [this.rec(id), this.due, this.revoking], [id, now, holdUntil, token])];
+  }
+
+  async renewCommit(id: string, token: string, now: number, newExpire: number): Promise<RenewOutcome> {
+    return RENEW_OUTCOMES[await runScript<number>(this.redis, 'leaseRenewCommit', [this.rec(id), this.due, this.revoking], [id, token, now, newExpire])];
+  }
+
+  async renewAbort(id: string, token: string, holdUntil: number): Promise<void> {
+    await runScript(this.redis, 'leaseRenewAbort', [this.rec(id), this.due, this.revoking], [id, token, holdUntil]);
+  }
+
+  async take(id: string, now: number): Promise<TakeOutcome> {
+    return TAKE_OUTCOMES[await runScript<number>(this.redis, 'leaseTake', [this.rec(id), this.due, this.revoking], [id, now])];
   }
 
   async markRevoking(id: string, now: number, dueAt: number): Promise<boolean> {

@@ -10,7 +10,7 @@ t.setTimeout(300_000);
 t.test('chaos slice: no early revocation, lost lease, orphan or 500 through the faults', async (t) => {
   const seed = Number(process.env.LESSOR_CHAOS_SEED ?? 20261207);
   const summary = await runChaos(t, {
-    ...FULL_RUN, seed, durationMs: 45_000, defaultTtlSec: 4, maxTtlSec: 12, outageMs: 6000, slotsPerEngine: 6, burstSize: 8,
+    ...FULL_RUN, seed, durationMs: 40_000, defaultTtlSec: 4, maxTtlSec: 12, outageMs: 5000, slotsPerEngine: 6, burstSize: 8,
   });
   t.comment(summary.text);
   t.equal(summary.early, 0, 'no credential refused while its lease was live');

@@ -2,7 +2,7 @@
 // it), all on one config store and one Redis, each on its own port. kill9() is the crash the
 // chaos run injects; start() brings a replica back on the same port.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Teardown } from '../helpers/context.js';
 import { freePort, waitUntil } from '../helpers/proc.js';
@@ -75,4 +75,23 @@ export async function startReplicas(t: Teardown, count: number, env: Record<stri
   await replicas[0].start();
   await Promise.all(replicas.slice(1).map((r) => r.start()));
   return replicas;
+}
+
+/** Warnings and errors the replicas logged, counted by level and message: what lessor itself saw go wrong. */
+export function logSummary(logDir: string): string[] {
+  const counts = new Map<string, number>();
+  for (const file of readdirSync(logDir).filter((f) => f.endsWith('.log'))) {
+    for (const line of readFileSync(join(logDir, file), 'utf8').split('\n')) {
+      let rec: { level?: number; msg?: string; err?: { message?: string } };
+      try {
+        rec = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if ((rec.level ?? 0) < 40) continue;
+      const key = `${rec.level === 40 ? 'warn ' : 'error'} ${rec.msg ?? ''}${rec.err?.message ? `: ${rec.err.message}` : ''}`.slice(0, 160);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${String(n).padStart(5)}  ${k}`);
 }

@@ -57,6 +57,14 @@ export function lagSamples(ledger: Ledger): Map<string, number[]> {
   return out;
 }
 
+/** The five leases the reaper took longest over, with when they fell due. */
+function slowest(ledger: Ledger): string[] {
+  return [...ledger.leases.values()]
+    .filter((l) => l.revokeSentAt === undefined && l.goneAt !== undefined)
+    .sort((a, b) => (b.goneAt! - b.lower) - (a.goneAt! - a.lower)).slice(0, 5)
+    .map((l) => `${l.engine} due ${ledger.t(l.lower)}${ledger.during(l.lower)} gone ${ledger.t(l.goneAt)}`);
+}
+
 function pct(sorted: number[], p: number): number {
   if (!sorted.length) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -69,7 +77,7 @@ function table(head: string[], rows: (string | number)[][]): string {
   return [line(head), width.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
-export function summarize(ledger: Ledger, header: string, extra: { orphanDetails: string[]; leftLive: Record<Engine, number>; overdue: Record<Engine, number> }): ChaosSummary {
+export function summarize(ledger: Ledger, header: string, extra: { orphanDetails: string[]; leftLive: Record<Engine, number>; overdue: Record<Engine, number>; replicaLog: string[] }): ChaosSummary {
   const c = ledger.counters;
   const count = (kind: string) => ledger.findings.filter((f) => f.kind === kind).length;
   const early = count('early-revocation');
@@ -135,11 +143,13 @@ export function summarize(ledger: Ledger, header: string, extra: { orphanDetails
     '',
     'reaper lag: lease expiry → user gone from the target (outage rows: from the target\'s return)',
     table(['window', 'n', 'p50', 'p99', 'max'], lag.map((l) => [l.window, l.n, ms(l.p50), ms(l.p99), ms(l.max)])),
+    'slowest reaps: ' + slowest(ledger).join('; '),
     '',
     'faults: ' + ledger.faults.map((f) => `${f.kind} ${ledger.t(f.start)}–${f.end ? ledger.t(f.end) : '?'}`).join(', '),
     '',
     ...goals.map(([g, ok]) => `${ok ? 'PASS' : 'FAIL'}  ${g}`),
     ...(findings.length ? ['', `findings (${ledger.findings.length}${ledger.findings.length > 30 ? ', first 30' : ''}):`, ...findings] : []),
+    ...(extra.replicaLog.length ? ['', 'replica logs, warnings and errors by message:', ...extra.replicaLog.slice(0, 15).map((l) => `  ${l}`)] : []),
     ...(extra.orphanDetails.length ? ['', 'orphans:', ...extra.orphanDetails.slice(0, 20).map((o) => `  ${o}`)] : []),
   ].join('\n');
   return { early, orphans, lost, http500, hangs, lag, goalsMet, zeros, text };

@@ -37,7 +37,7 @@ let code = 1;
 try {
   console.log(`chaos: seed ${seed} (rerun with --seed ${seed})`);
   const summary = await runChaos(t, {
-    ...FULL_RUN, durationMs, seed, outageMs, replicas: num('replicas', values.replicas, 1),
+    ...FULL_RUN, durationMs, seed, outageMs, keepLogs: true, replicas: num('replicas', values.replicas, 1),
     defaultTtlSec: num('ttl', values.ttl, 2), maxTtlSec: num('max-ttl', values['max-ttl'], 2),
   }, (l) => console.log(l));
   console.log(`\n${summary.text}`);

@@ -3,6 +3,7 @@
 // the wait for every lease to have ended and been reaped, the orphan count, and the summary.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshPgDatabase, ownRedis, type Teardown } from '../helpers/context.js';
@@ -11,7 +12,7 @@ import { LessorClient } from './http.js';
 import { ENGINES, Ledger, type Engine } from './ledger.js';
 import { Prng } from './prng.js';
 import { Probes } from './probes.js';
-import { startReplicas } from './replicas.js';
+import { logSummary, startReplicas } from './replicas.js';
 import { summarize, type ChaosSummary } from './report.js';
 import { mariadbTarget, postgresTarget, type Target } from './targets.js';
 import { Workers } from './workers.js';
@@ -28,8 +29,8 @@ export interface ChaosOptions {
   slotsPerEngine: number;
   /** Extra creds per engine in the burst a replica dies in. */
   burstSize: number;
-  /** Where replica logs go (a new temp dir if unset). */
-  logDir?: string;
+  /** Keep the replica logs (their temp dir is printed); otherwise removed at teardown. */
+  keepLogs?: boolean;
 }
 
 export const FULL_RUN: Omit<ChaosOptions, 'seed'> = {
@@ -46,7 +47,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function runChaos(t: Teardown, opts: ChaosOptions, log: (line: string) => void = () => {}): Promise<ChaosSummary> {
   const rng = new Prng(opts.seed);
-  const logDir = opts.logDir ?? mkdtempSync(join(tmpdir(), 'lessor-chaos-'));
+  const logDir = mkdtempSync(join(tmpdir(), 'lessor-chaos-'));
+  if (!opts.keepLogs) t.teardown(() => rm(logDir, { recursive: true, force: true }));
   const ttl = { defaultTtlSec: opts.defaultTtlSec, maxTtlSec: opts.maxTtlSec };
   const setupStart = Date.now();
   const [redis, pgT, myT, configDb] = await Promise.all([ownRedis(t), postgresTarget(t, ttl), mariadbTarget(t, ttl), freshPgDatabase(t)]);
@@ -57,7 +59,7 @@ export async function runChaos(t: Teardown, opts: ChaosOptions, log: (line: stri
     LESSOR_DATABASE_URL: configDb, LESSOR_REDIS_URL: redis.url(), LESSOR_REDIS_PREFIX: 'chaos',
     LESSOR_MASTER_KEY: randomBytes(32).toString('base64'), LESSOR_ROOT_TOKEN: rootToken, LESSOR_LOG_LEVEL: 'warn',
   }, logDir);
-  log(`servers and ${opts.replicas} replicas up in ${((Date.now() - setupStart) / 1000).toFixed(1)}s; replica logs in ${logDir}`);
+  log(`servers and ${opts.replicas} replicas up in ${((Date.now() - setupStart) / 1000).toFixed(1)}s; replica logs in ${logDir}${opts.keepLogs ? '' : ' (removed at the end)'}`);
 
   const ledger = new Ledger();
   const client = new LessorClient(replicas, rootToken, ledger, rng.fork());
@@ -99,7 +101,7 @@ export async function runChaos(t: Teardown, opts: ChaosOptions, log: (line: stri
 
   const { orphanDetails, leftLive, overdue } = await countOrphans(ledger, targets, client);
   const header = `lessor chaos: seed ${opts.seed}, ${opts.durationMs / 1000}s, ${opts.replicas} replicas, ttl ${opts.defaultTtlSec}s/${opts.maxTtlSec}s, outages ${opts.outageMs / 1000}s`;
-  return summarize(ledger, header, { orphanDetails, leftLive, overdue });
+  return summarize(ledger, header, { orphanDetails, leftLive, overdue, replicaLog: logSummary(logDir) });
 }
 
 /** Users of lessor's still in a target once every lease has ended, minus those lessor still lists as live. */

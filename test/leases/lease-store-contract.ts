@@ -68,24 +68,80 @@ export function leaseStoreContract(t: Test, make: (t: Test) => Promise<LeaseStor
     t.equal(await s.oldestDue(), at + 9000);
   });
 
+  // A renewal: begin (hold the lease), then commit the new expiry.
+  const renew = async (s: LeaseStore, id: string, at: number, newExpire: number) => {
+    const begun = await s.renewBegin(id, at, at + 5000, `tok-${at}`);
+    return begun === 'ok' ? s.renewCommit(id, `tok-${at}`, at, newExpire) : begun;
+  };
+
   t.test('renew moves the expiry; expired, revoking and unknown leases are refused', async (t) => {
     const s = await make(t);
     const l = intent();
     await s.create(l, 'pending', now);
-    t.equal(await s.renew(l.id, now + 1, now + 90_000), 'not_active', 'pending cannot be renewed');
+    t.equal(await renew(s, l.id, now + 1, now + 90_000), 'not_active', 'pending cannot be renewed');
     await s.activate(l.id, undefined);
-    t.equal(await s.renew(l.id, now + 1000, now + 90_000), 'ok');
+    t.equal(await renew(s, l.id, now + 1000, now + 90_000), 'ok');
     const r = await s.get(l.id);
     t.equal(r?.expireTime, now + 90_000);
     t.equal(r?.lastRenewal, now + 1000);
     t.same(await s.claimDue(now + 60_000, now + 70_000, 10), [], 'no longer due at the old expiry');
-    t.equal(await s.renew(l.id, now + 90_000, now + 100_000), 'expired');
-    t.equal(await s.renew('db/creds/app/none', now, now + 1), 'not_found');
+    t.equal(await renew(s, l.id, now + 90_000, now + 100_000), 'expired');
+    t.equal(await renew(s, 'db/creds/app/none', now, now + 1), 'not_found');
     const m = intent();
     await s.create(m, 'active', now);
     await s.markRevoking(m.id, now, now);
-    t.equal(await s.renew(m.id, now + 1, now + 2), 'revoking');
+    t.equal(await renew(s, m.id, now + 1, now + 2), 'revoking');
     t.equal((await s.get(m.id))?.revoking, true);
+  });
+
+  t.test('one owner at a time: a reaper that took a lease wins over a renewal, a renewal that holds one over a reaper', async (t) => {
+    const s = await make(t);
+    // Reaper first: an expired lease it takes is marked revoking; a renewal then changes nothing.
+    const a = intent();
+    await s.create(a, 'active', now);
+    t.same(await s.claimDue(a.expireTime, a.expireTime + 9000, 10), [a.id]);
+    t.equal(await s.take(a.id, a.expireTime), 'taken');
+    t.equal(await s.renewBegin(a.id, a.expireTime - 1, a.expireTime + 5000, 'late'), 'revoking', 'even by a clock that lags');
+    t.match(await s.get(a.id), { revoking: true, expireTime: a.expireTime });
+
+    // Renewal first: the reaper gives the lease back until the hold ends; the commit sets the expiry.
+    const b = intent();
+    await s.create(b, 'active', now);
+    t.equal(await s.renewBegin(b.id, b.expireTime - 1, b.expireTime + 5000, 'r1'), 'ok');
+    t.equal(await s.renewBegin(b.id, b.expireTime - 1, b.expireTime + 5000, 'r2'), 'busy', 'one renewal at a time');
+    t.same(await s.claimDue(b.expireTime, b.expireTime + 9000, 10), [b.id]);
+    t.equal(await s.take(b.id, b.expireTime), 'held');
+    t.same(await s.claimDue(b.expireTime + 4999, b.expireTime + 9000, 10), [], 'not due while the hold lasts');
+    t.equal(await s.renewCommit(b.id, 'r1', b.expireTime - 1, b.expireTime + 60_000), 'ok');
+    t.match(await s.get(b.id), { revoking: false, expireTime: b.expireTime + 60_000 });
+    t.notOk((await s.claimDue(b.expireTime + 59_999, b.expireTime + 90_000, 10)).includes(b.id), 'due at the renewed expiry');
+
+    // A renewal that failed lets go: an expired lease is due again at once, and then taken.
+    const c = intent();
+    await s.create(c, 'active', now);
+    t.equal(await s.renewBegin(c.id, c.expireTime - 1, c.expireTime + 5000, 'r3'), 'ok');
+    t.same(await s.claimDue(c.expireTime, c.expireTime + 9000, 10), [c.id]);
+    t.equal(await s.take(c.id, c.expireTime), 'held');
+    await s.renewAbort(c.id, 'r3', c.expireTime + 5000);
+    t.same(await s.claimDue(c.expireTime + 1, c.expireTime + 9000, 10), [c.id], 'due at its own expiry again');
+    t.equal(await s.take(c.id, c.expireTime + 1), 'taken');
+
+    // A renewal that died: its hold lapses and the reaper takes the lease.
+    const d = intent();
+    await s.create(d, 'active', now);
+    t.equal(await s.renewBegin(d.id, d.expireTime - 1, d.expireTime + 5000, 'dead'), 'ok');
+    t.equal(await s.take(d.id, d.expireTime + 5000), 'taken');
+    t.equal(await s.renewCommit(d.id, 'dead', d.expireTime + 6000, d.expireTime + 60_000), 'revoking', 'a lapsed hold the reaper took over cannot commit');
+    t.match(await s.get(d.id), { revoking: true, expireTime: d.expireTime });
+
+    // A revocation asked for while a renewal holds the lease wins at commit.
+    const e = intent();
+    await s.create(e, 'active', now);
+    t.equal(await s.renewBegin(e.id, now, now + 5000, 'r4'), 'ok');
+    t.ok(await s.markRevoking(e.id, now, now));
+    t.equal(await s.renewCommit(e.id, 'r4', now, now + 90_000), 'revoking');
+    t.match(await s.get(e.id), { revoking: true, expireTime: e.expireTime });
+    t.equal(await s.take('db/creds/app/none', now), 'gone');
   });
 
   t.test('markRevoking makes a lease due now; remove forgets it everywhere', async (t) => {
