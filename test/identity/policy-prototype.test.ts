@@ -69,3 +69,19 @@ t.test('paths named __proto__, constructor or prototype are ordinary literal rul
     hasOwnProperty: ['deny'],
   }, 'each rule applies to its own literal path only');
 });
+
+t.test('secret-ID metadata keys named like prototype members reach the token as plain keys', async (t) => {
+  const tr = await testRuntime(t);
+  t.equal((await tr.call('POST', 'auth/approle/role/m', { body: { token_policies: 'default' } })).status, 204);
+  const roleId = (await tr.call('GET', 'auth/approle/role/m/role-id')).body.data.role_id;
+  // Text, as Vault takes it: a JSON body object with __proto__ is refused at the edge instead.
+  const raw = '{"__proto__":"p","constructor":"c","toString":"s","team":"t"}';
+  const secret = await tr.call('POST', 'auth/approle/role/m/secret-id', { body: { metadata: raw } });
+  t.equal(secret.status, 200);
+  const login = await tr.call('POST', 'auth/approle/login', { token: null, body: { role_id: roleId, secret_id: secret.body.data.secret_id } });
+  t.equal(login.status, 200);
+  t.same(login.body.auth.metadata, JSON.parse('{"__proto__":"p","constructor":"c","toString":"s","team":"t","role_name":"m"}'), 'every key as the issuer wrote it');
+  const self = await tr.call('GET', 'auth/token/lookup-self', { token: login.body.auth.client_token });
+  t.equal(self.status, 200, 'the token works');
+  t.same(self.body.data.meta, login.body.auth.metadata);
+});

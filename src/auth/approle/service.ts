@@ -238,7 +238,8 @@ export class AppRoleService {
     if (!found) throw loginRefused('invalid role ID or secret ID');
     const { name, role } = found;
     if (!ipAllowed(ip, role.secretIdBoundCidrs)) throw loginRefused('source address not allowed for this role');
-    const meta: Record<string, string> = { role_name: name };
+    // Secret-ID metadata keys are the issuer's: no prototype, so "__proto__" stays a key like any other.
+    const meta = Object.assign(Object.create(null) as Record<string, string>, { role_name: name });
     if (role.bindSecretId) {
       if (!secretId) throw loginRefused('missing secret_id');
       const reuse = early !== undefined && guess!.name === name;
