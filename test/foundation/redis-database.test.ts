@@ -4,7 +4,8 @@ import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { freshPgDatabase, sharedRedis } from '../helpers/context.js';
+import { freshPgDatabase, ownRedis, sharedRedis } from '../helpers/context.js';
+import { testRuntime } from '../helpers/test-runtime.js';
 import { freePort, waitUntil } from '../helpers/proc.js';
 import { lessorCli } from '../consumer/processes.js';
 
@@ -49,4 +50,20 @@ t.test('a Redis URL path that is not a database number is refused before connect
     /LESSOR_REDIS_URL: Redis Cluster has only database 0/);
   t.equal(loadConfig('server', { ...env, LESSOR_REDIS_URL: 'redis://127.0.0.1:6379/15' }).redisUrl, 'redis://127.0.0.1:6379/15');
   t.equal(loadConfig('server', { ...env, LESSOR_REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl, 'redis://127.0.0.1:6379');
+});
+
+t.test('Redis down at start, then refusing the database: requests answer 503, nothing goes to database 0', async (t) => {
+  const redis = await ownRedis(t);
+  await redis.stop();
+  const tr = await testRuntime(t, { env: { LESSOR_REDIS_URL: redis.url('99') } });
+  await redis.start();
+  // Settled once the refusal is logged, or once the replica serves (from the wrong database).
+  await waitUntil('Redis to answer', 20_000, async () => tr.logLines.some((l) => l.includes('Redis refused the database'))
+    || (await tr.call('GET', 'sys/health', { token: null })).status === 200);
+  t.equal((await tr.call('GET', 'sys/health', { token: null })).status, 503, 'health says Redis is down');
+  t.equal((await tr.call('POST', 'auth/token/create', { body: {} })).status, 503, 'a token write answers 503');
+  const db0 = new Redis(redis.url(), { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await db0.connect();
+  t.teardown(() => db0.disconnect());
+  t.equal(await db0.dbsize(), 0, 'database 0 stays empty');
 });
