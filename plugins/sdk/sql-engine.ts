@@ -263,6 +263,11 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
     return { config: next };
   }
 
+  /** The admin's own check (one small query): the target answers and lessor may act on it. */
+  async probe(): Promise<void> {
+    await this.guard([], () => this.db.verify());
+  }
+
   async *listCredentials(ctx: EngineContext): AsyncIterable<string> {
     const prefix = this.usernames.prefix;
     // Without a fixed prefix every user would match: refuse rather than offer them for revocation.

@@ -122,8 +122,18 @@ export interface SecretsEngine<Config, Role> {
   verifyCredential?(req: { credentialId: string; password: string }, ctx: EngineContext): Promise<boolean>;
   /** Replaces the config's own secret with one only lessor knows; returns the new config. */
   rotateRoot?(ctx: EngineContext): Promise<{ config: Config }>;
-  /** Credential ids present in the target that look like lessor's (reconciler). */
+  /**
+   * Credential ids present in the target that look like lessor's. The reconciler offers only
+   * those the core recorded as issued by this config and not yet revoked, so a listing may be
+   * broad (every name with the template's prefix).
+   */
   listCredentials?(ctx: EngineContext): AsyncIterable<string>;
+  /**
+   * Optional: resolves if the target answers now (a cheap query), else throws an 'unavailable'
+   * EngineError. The reaper calls it while revocations wait for an unreachable target, and runs
+   * them once it resolves; without it they are released on the first probe interval.
+   */
+  probe?(ctx: EngineContext): Promise<void>;
   close(): Promise<void>;
 }
 

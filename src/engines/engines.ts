@@ -217,6 +217,12 @@ export class Engines implements LeaseEngines, JobRunner {
       inst.engine.deleteCredential({ credentialId: lease.credentialId, roleName: lease.roleName, role: lease.role, internal }, ctx));
   }
 
+  probe(mount: string, configName: string): Promise<void> {
+    return this.using(mount, configName, async (inst) => {
+      await inst.engine.probe?.(this.ctx(mount, inst.plugin));
+    }, { recentMs: LEASE_RECHECK_MS });
+  }
+
   updateCredential(lease: LeaseRecord, expiresAt: number): Promise<void> {
     return this.forLease(lease, async (inst, internal, ctx) => {
       await inst.engine.updateCredential?.({ credentialId: lease.credentialId, roleName: lease.roleName, role: lease.role, internal, expiresAt }, ctx);

@@ -12,6 +12,7 @@ import { MemoryLeaseStore } from './memory-lease-store.js';
 import { DEFAULT_REAPER_OPTIONS, Reaper, type JobRunner, type ReaperOptions } from './reaper.js';
 import { RedisLeaseStore } from './redis-lease-store.js';
 import { guardStore } from './store-guard.js';
+import { TargetRecovery } from './target-recovery.js';
 
 /** Knobs tests (and operators, through the runtime) turn: TTL defaults, claims, backoff. */
 export interface LeaseTuning {
@@ -60,6 +61,7 @@ export function createLeaseSystem(deps: {
     store, revoker, engines: deps.engines, sealer: deps.sealer, access: deps.access, tokenAncestors: deps.tokenAncestors, clock: deps.clock, log,
     metrics: leaseMetrics, options: { ...options, claimTimeoutMs: reaperOptions.claimTimeoutMs },
   });
-  const reaper = new Reaper({ store, revoker, jobs: deps.engines, clock: deps.clock, log, metrics: leaseMetrics, options: reaperOptions });
+  const recovery = new TargetRecovery({ store, engines: deps.engines, clock: deps.clock, log, probeIntervalMs: reaperOptions.probeIntervalMs });
+  const reaper = new Reaper({ store, revoker, jobs: deps.engines, clock: deps.clock, log, metrics: leaseMetrics, options: reaperOptions, recovery });
   return { store, service, reaper };
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { LeaseMetrics } from './lease-metrics.js';
-import type { LeaseRecord, LeaseStore } from './lease-store.js';
+import { targetOf, type LeaseRecord, type LeaseStore } from './lease-store.js';
 
 /**
  * What the lease core needs from the engines, for a lease issued earlier (possibly by another
@@ -11,6 +11,8 @@ export interface LeaseEngines {
   deleteCredential(lease: LeaseRecord): Promise<void>;
   /** Moves the credential's own expiry if the engine keeps one; a no-op otherwise. */
   updateCredential(lease: LeaseRecord, expiresAt: number): Promise<void>;
+  /** Resolves if the config's target answers now (target-recovery.ts). */
+  probe(mount: string, config: string): Promise<void>;
 }
 
 export interface BackoffOptions {
@@ -73,6 +75,9 @@ export class LeaseRevoker {
         return 'irrevocable';
       }
       log.warn({ leaseId: lease.id, attempts: f.attempts, kind, error: message, retryInMs: next - now }, 'lease revocation failed; will retry');
+      // An unreachable target: the revocation also waits for it to answer again, which may be
+      // long before its backoff runs out (target-recovery.ts).
+      if (kind === 'unavailable') await store.targetDown(targetOf(lease), lease.id, next, now);
       return 'retry';
     }
     if (await store.remove(lease.id)) {

@@ -109,6 +109,32 @@ export interface LeaseStore {
   /** The smallest due score (the oldest due lease's expiry), if any. */
   oldestDue(): Promise<number | undefined>;
 
+  /**
+   * Revocations held up by an unreachable target (engine config), so they can run as soon as
+   * it answers again instead of at each lease's own backoff (see target-recovery.ts). A target
+   * is `targetOf(lease)`.
+   * targetDown: the target is down (since `now`, unless already marked) and this lease's
+   * failed revocation waits for it, due again at retryAt.
+   */
+  targetDown(target: string, leaseId: string, retryAt: number, now: number): Promise<void>;
+  /** Targets marked down, with when each was first seen down. */
+  downTargets(): Promise<Map<string, number>>;
+  /**
+   * The target answers again: its waiting revocations still due at the retry they were given
+   * become due now (one a reaper holds or that finished meanwhile is left alone), and the
+   * marker goes. Returns how many were moved.
+   */
+  releaseTarget(target: string, now: number): Promise<number>;
+
+  /**
+   * Credentials a target's config issued and has not finished revoking: the reconciler's proof
+   * of ownership. Added with the intent, before the credential exists; removed only once its
+   * revocation succeeded. Never holds a credential lessor did not make.
+   */
+  ownedAdd(target: string, credentialId: string): Promise<void>;
+  ownedRemove(target: string, credentialId: string): Promise<void>;
+  ownedList(target: string): Promise<string[]>;
+
   /** Plugin jobs: run once across replicas at or after dueAt. */
   scheduleJob(member: string, dueAt: number): Promise<void>;
   unscheduleJob(member: string): Promise<void>;
@@ -132,3 +158,6 @@ export const countField = (l: Pick<LeaseIntent, 'mount' | 'roleName'>) => `${l.m
 
 /** Lease records are kept this long past their max expiry (garbage collection, never relied on). */
 export const RECORD_GC_MS = 7 * 24 * 3600 * 1000;
+
+/** The engine config a lease's credential lives behind: one target database, one down marker. */
+export const targetOf = (l: Pick<LeaseIntent, 'mount' | 'config'>) => `${l.mount}|${l.config}`;

@@ -17,6 +17,9 @@ export class MemoryLeaseStore implements LeaseStore {
   private readonly tokenIndex = new Map<string, Set<string>>();
   private readonly jobs = new Map<string, number>();
   private readonly state = new Map<string, { value: string; until?: number }>();
+  private readonly down = new Map<string, number>();
+  private readonly waiting = new Map<string, Map<string, number>>();
+  private readonly owned = new Map<string, Set<string>>();
 
   constructor(private readonly clock: () => number = Date.now) {}
 
@@ -192,6 +195,41 @@ export class MemoryLeaseStore implements LeaseStore {
     let min: number | undefined;
     for (const s of this.due.values()) if (min === undefined || s < min) min = s;
     return min;
+  }
+
+  async targetDown(target: string, leaseId: string, retryAt: number, now: number): Promise<void> {
+    if (!this.down.has(target)) this.down.set(target, now);
+    let w = this.waiting.get(target);
+    if (!w) this.waiting.set(target, (w = new Map()));
+    w.set(leaseId, retryAt);
+  }
+  async downTargets(): Promise<Map<string, number>> {
+    return new Map(this.down);
+  }
+  async releaseTarget(target: string, now: number): Promise<number> {
+    let moved = 0;
+    // Only a lease still due at the retry it was given: a claimed or finished one is left alone.
+    for (const [id, retryAt] of this.waiting.get(target) ?? []) {
+      if (this.due.get(id) === retryAt && retryAt > now) {
+        this.due.set(id, now);
+        moved++;
+      }
+    }
+    this.waiting.delete(target);
+    this.down.delete(target);
+    return moved;
+  }
+
+  async ownedAdd(target: string, credentialId: string): Promise<void> {
+    let s = this.owned.get(target);
+    if (!s) this.owned.set(target, (s = new Set()));
+    s.add(credentialId);
+  }
+  async ownedRemove(target: string, credentialId: string): Promise<void> {
+    this.owned.get(target)?.delete(credentialId);
+  }
+  async ownedList(target: string): Promise<string[]> {
+    return [...(this.owned.get(target) ?? [])];
   }
 
   async scheduleJob(member: string, dueAt: number): Promise<void> {

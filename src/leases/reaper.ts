@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { LeaseMetrics } from './lease-metrics.js';
 import type { LeaseRevoker } from './lease-revoker.js';
 import type { LeaseRecord, LeaseStore } from './lease-store.js';
+import type { TargetRecovery } from './target-recovery.js';
 
 /** Plugin jobs (MountApi.schedule) run through the same claims as leases. */
 export interface JobRunner {
@@ -23,6 +24,8 @@ export interface ReaperOptions {
   jobRetryMs: number;
   /** Awaited once a lease is taken, before its revocation runs: tests hold the reaper there. */
   beforeRevoke?: (lease: LeaseRecord) => Promise<void>;
+  /** How often each replica probes a target that revocations are waiting for. */
+  probeIntervalMs: number;
 }
 
 export const DEFAULT_REAPER_OPTIONS: Omit<ReaperOptions, 'intervalMs'> = {
@@ -31,6 +34,8 @@ export const DEFAULT_REAPER_OPTIONS: Omit<ReaperOptions, 'intervalMs'> = {
   concurrencyPerConfig: 32,
   maxRunMs: 10_000,
   jobRetryMs: 30_000,
+  // Revocations due during an outage run at most this long (plus one sweep) after it ends.
+  probeIntervalMs: 1000,
 };
 
 export interface ReaperRun {
@@ -59,8 +64,15 @@ export class Reaper {
       log: Logger;
       metrics: LeaseMetrics;
       options: ReaperOptions;
+      /** Probes targets whose revocations wait for them; see target-recovery.ts. */
+      recovery?: TargetRecovery;
     },
   ) {}
+
+  /** Tests call `recovery.probeDue()` to run the probes a sweep only starts. */
+  get recovery(): TargetRecovery | undefined {
+    return this.deps.recovery;
+  }
 
   start(): void {
     if (this.timer) return;
@@ -80,6 +92,7 @@ export class Reaper {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => {});
+    await this.deps.recovery?.idle();
   }
 
   /** One sweep (concurrent callers share it); tests call this instead of waiting for the timer. */
@@ -92,6 +105,9 @@ export class Reaper {
     const { store, clock, options, metrics } = this.deps;
     const run: ReaperRun = { claimed: 0, revoked: 0, failed: 0, jobs: 0 };
     const started = clock();
+    // Not awaited: a probe of a dead host may take its whole connect timeout, and other
+    // targets' revocations must not wait for it. What it releases is due for the next sweep.
+    void this.deps.recovery?.probeDue().catch((err) => this.deps.log.warn({ err }, 'target probes failed; will retry'));
     const oldest = await store.oldestDue();
     if (oldest !== undefined) metrics.reaperLag.observe(Math.max(0, started - oldest) / 1000);
     // One limit per engine config for the whole sweep, not per batch: the next batch is claimed

@@ -21,6 +21,9 @@ const TAKE_OUTCOMES: Record<number, TakeOutcome> = { 1: 'taken', 0: 'renewed', [
  *   leases:count          hash "mount|role" → live leases (metrics)
  *   leases:token:<id>     set of lease ids issued to the token or its descendants (cascade)
  *   jobs:due              zset "mount|plugin|jobId" → due time
+ *   targets:down          hash "mount|config" → when it was first seen unreachable
+ *   targets:waiting:<t>   zset lease id → retry time, revocations parked on an unreachable target
+ *   creds:owned:<t>       set of credential ids the config issued and has not finished revoking
  *   engine:<mount>:<key>  engine state (JSON strings)
  */
 export class RedisLeaseStore implements LeaseStore {
@@ -46,6 +49,12 @@ export class RedisLeaseStore implements LeaseStore {
   }
   private tokenIndex(tokenId: string) {
     return this.keys.key('leases', 'token', tokenId);
+  }
+  private get downKey() {
+    return this.keys.key('targets', 'down');
+  }
+  private waitingKey(target: string) {
+    return this.keys.key('targets', 'waiting', target);
   }
 
   async create(intent: LeaseIntent, state: 'pending' | 'active', now: number): Promise<void> {
@@ -177,6 +186,34 @@ export class RedisLeaseStore implements LeaseStore {
     return r.length === 2 ? Number(r[1]) : undefined;
   }
 
+  async targetDown(target: string, leaseId: string, retryAt: number, now: number): Promise<void> {
+    await runScript(this.redis, 'targetDown', [this.downKey, this.waitingKey(target)], [target, leaseId, retryAt, now, WAITING_GC_MS]);
+  }
+  async downTargets(): Promise<Map<string, number>> {
+    const raw = await this.redis.hgetall(this.downKey);
+    return new Map(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+  }
+  async releaseTarget(target: string, now: number): Promise<number> {
+    // Slices keep each script call short however many leases waited.
+    let total = 0;
+    for (;;) {
+      const [moved, left] = await runScript<[number, number]>(this.redis, 'targetRelease',
+        [this.downKey, this.waitingKey(target), this.due], [target, now, 1000]);
+      total += moved;
+      if (left === 0) return total;
+    }
+  }
+
+  async ownedAdd(target: string, credentialId: string): Promise<void> {
+    await this.redis.sadd(this.keys.key('creds', 'owned', target), credentialId);
+  }
+  async ownedRemove(target: string, credentialId: string): Promise<void> {
+    await this.redis.srem(this.keys.key('creds', 'owned', target), credentialId);
+  }
+  ownedList(target: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.key('creds', 'owned', target));
+  }
+
   async scheduleJob(member: string, dueAt: number): Promise<void> {
     await this.redis.zadd(this.jobs, String(dueAt), member);
   }
@@ -210,6 +247,9 @@ export class RedisLeaseStore implements LeaseStore {
     await this.redis.del(this.keys.key('engine', mount, key));
   }
 }
+
+/** A target that stays down keeps its parked revocations this long (they also retry on their own). */
+const WAITING_GC_MS = 2 * 24 * 3600 * 1000;
 
 function decode(h: Record<string, string> | null, revoking: boolean): LeaseRecord | undefined {
   if (!h || !h.json) return undefined;
