@@ -4,6 +4,7 @@ import type { EnginePlugin, RouteRequest } from '../../plugins/sdk/index.js';
 import { badRequest, notFound, permissionDenied } from '../errors.js';
 import { LIST_METHOD } from '../http/request-shape.js';
 import type { LeaseService } from '../leases/lease-service.js';
+import { targetOf } from '../leases/lease-store.js';
 import { cleanEngineError, toHttpError } from './engine-errors.js';
 import { IMPLICIT_CONFIG, type EngineInstance, type Engines } from './engines.js';
 import { requesterOf, roleAllowed } from './validate.js';
@@ -52,6 +53,9 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
           ttl: ttls.ttl, maxTtl: ttls.maxTtl,
           credentialId: (leaseId, now) => engine.credentialId({ leaseId, roleName, role, requester, now }),
           create: async (r) => {
+            // The ownership record the reconciler trusts: written after the pending lease and
+            // before the credential exists, so nothing this config made is ever unrecorded.
+            if (engine.listCredentials) await leases.store.ownedAdd(targetOf({ mount, config: configName }), r.credentialId);
             try {
               return await engine.newCredential({ ...r, roleName, role, requester }, ctx);
             } catch (err) {
@@ -130,31 +134,41 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
     },
   });
 
+  // Reconcile: credentials this config issued (the ownership record), still present in the
+  // target, whose lease is gone: a lease record lost with its store, or forgotten by
+  // revoke-force after a delete that failed. Anything else in the target (users made by hand,
+  // by another config or deployment, by Vault, static roles' users) is never listed.
   app.route({
     method: ['POST', 'PUT'], url: `/v1/${mount}/reconcile/:name`,
     schema: { params: nameParams, body: { type: 'object', additionalProperties: false, properties: { dry_run: { type: 'boolean' } } } },
     handler: async (req, reply) => {
       const { name } = req.params as { name: string };
       const dryRun = (req.body as { dry_run?: boolean } | undefined)?.dry_run !== false;
+      const target = targetOf({ mount, config: name });
       const { orphans, revoked } = await using(name, async (inst) => {
         const { engine } = inst;
         if (!engine.listCredentials) throw badRequest(`the ${inst.plugin.type} engine cannot list its credentials`);
         const ctx = engines.ctx(mount, inst.plugin);
-        const present: string[] = [];
+        const present = new Set<string>();
         try {
-          for await (const id of engine.listCredentials(ctx)) present.push(id);
+          for await (const id of engine.listCredentials(ctx)) present.add(id);
         } catch (err) {
           throw toHttpError(err, inst.secrets);
         }
-        // Live leases are read AFTER listing: a credential being issued now had its pending lease
-        // written before it was created, so it is never mistaken for an orphan.
+        // Read in this order, each after the one before: a credential being issued has its
+        // pending lease written before its ownership record, so an owned id without a lease
+        // was revoked or lost; one whose revocation finished between the reads left the
+        // ownership record before its lease, so the second read of the record drops it.
+        const owned = await leases.store.ownedList(target);
         const live = await engines.liveCredentialIds(mount, name);
-        const orphans = present.filter((id) => !live.has(id)).sort();
+        const stillOwned = new Set(await leases.store.ownedList(target));
+        const orphans = owned.filter((id) => present.has(id) && !live.has(id) && stillOwned.has(id)).sort();
         const revoked: string[] = [];
         if (!dryRun) {
           for (const credentialId of orphans) {
             try {
               await engine.deleteCredential({ credentialId, roleName: '', role: {}, internal: undefined }, ctx);
+              await leases.store.ownedRemove(target, credentialId);
               revoked.push(credentialId);
             } catch (err) {
               req.log.warn({ mount, credentialId, error: cleanEngineError(err, inst.secrets).message }, 'reconcile: orphan not revoked');

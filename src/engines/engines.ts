@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { notFoundError, configError, type EngineContext, type EnginePlugin, type MountApi, type SecretsEngine } from '../../plugins/sdk/index.js';
 import type { Sealer } from '../crypto/sealer.js';
 import type { LeaseEngines } from '../leases/lease-revoker.js';
-import type { LeaseRecord, LeaseStore } from '../leases/lease-store.js';
+import { targetOf, type LeaseRecord, type LeaseStore } from '../leases/lease-store.js';
 import { internalAad } from '../leases/lease-service.js';
 import type { JobRunner } from '../leases/reaper.js';
 import { cleanEngineError, secretsOf } from './engine-errors.js';
@@ -212,9 +212,12 @@ export class Engines implements LeaseEngines, JobRunner {
     }, { recentMs: LEASE_RECHECK_MS });
   }
 
-  deleteCredential(lease: LeaseRecord): Promise<void> {
-    return this.forLease(lease, (inst, internal, ctx) =>
+  async deleteCredential(lease: LeaseRecord): Promise<void> {
+    await this.forLease(lease, (inst, internal, ctx) =>
       inst.engine.deleteCredential({ credentialId: lease.credentialId, roleName: lease.roleName, role: lease.role, internal }, ctx));
+    // Revoked: no longer the config's to reconcile. A failure here fails the revocation, which
+    // is retried (deleting again is a no-op), so the record never outlives a success for good.
+    await this.deps.store.ownedRemove(targetOf(lease), lease.credentialId);
   }
 
   probe(mount: string, configName: string): Promise<void> {

@@ -50,14 +50,18 @@ t.test('expiry via the reaper; a broken creation statement leaves no user', asyn
 t.test('reconciler, rotate-root and a static role on MariaDB', async (t) => {
   const { tr, fx, creds } = await mariadbHttp(t);
   const live = await creds('reader');
-  const sneaky = `${fx.tag}-by-hand`;
-  await fx.root('CREATE USER ?@? IDENTIFIED BY ?', [sneaky, '%', 'sneaky-password']);
+  const lost = await creds('reader');
+  await tr.rt.leases.store.remove(lost.lease_id); // its lease record is lost; the user stays
+  const byHand = `${fx.tag}-by-hand`;
+  await fx.root('CREATE USER ?@? IDENTIFIED BY ?', [byHand, '%', 'by-hand-password']);
+  const orphan = lost.data.username;
   const dry = await tr.call('POST', 'database/reconcile/maria', { body: { dry_run: true } });
-  t.same(dry.body.data.orphans, [sneaky]);
-  t.ok(await fx.userExists(sneaky), 'kept on a dry run');
+  t.same(dry.body.data.orphans, [orphan], 'only a credential lessor made and lost track of');
+  t.ok(await fx.userExists(orphan), 'kept on a dry run');
   const wet = await tr.call('POST', 'database/reconcile/maria', { body: { dry_run: false } });
-  t.same(wet.body.data.revoked, [sneaky]);
-  t.notOk(await fx.userExists(sneaky), 'removed when told');
+  t.same(wet.body.data.revoked, [orphan]);
+  t.notOk(await fx.userExists(orphan), 'removed when told');
+  t.ok(await fx.userExists(byHand), 'a user made by hand is never touched');
   t.ok(await fx.canSelect(live.data.username, live.data.password), 'leased user untouched');
 
   t.equal((await tr.call('POST', 'database/rotate-root/maria')).status, 204);

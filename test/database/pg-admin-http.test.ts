@@ -9,23 +9,29 @@ import type { MountApi } from '../../plugins/sdk/types.js';
 import { pgHttp } from './http-setup.js';
 import { waitUntil } from '../helpers/proc.js';
 
-t.test('the reconciler finds a user made behind lessor\'s back and removes it only when told', async (t) => {
+t.test('the reconciler finds a credential whose lease was lost and removes it only when told', async (t) => {
   const { tr, fx, creds } = await pgHttp(t);
   const live = await creds('reader');
-  const sneaky = `${fx.tag}-made-by-hand`;
-  await fx.su(`CREATE ROLE "${sneaky}" LOGIN PASSWORD 'sneaky-password'`);
-  // A static role's user matching the template is lessor's too: never reported.
+  const lost = await creds('reader');
+  // The lease record is lost (a store restored from an older snapshot); the user stays.
+  await tr.rt.leases.store.remove(lost.lease_id);
+  // A user with the template's prefix that lessor did not make is never its to drop.
+  const byHand = `${fx.tag}-made-by-hand`;
+  await fx.su(`CREATE ROLE "${byHand}" LOGIN PASSWORD 'by-hand-password'`);
+  // Nor is a static role's user.
   const staticUser = `${fx.tag}-static-user`;
   await fx.su(`CREATE ROLE "${staticUser}" LOGIN PASSWORD 'seed-password'`);
   t.equal((await tr.call('POST', 'database/static-roles/st', { body: { db_name: 'pg', username: staticUser, rotation_period: '1h' } })).status, 204);
+  const orphan = lost.data.username;
   const dry = await tr.call('POST', 'database/reconcile/pg', { body: {} });
   t.equal(dry.status, 200);
-  t.same(dry.body.data, { dry_run: true, orphans: [sneaky], revoked: [] }, 'dry run by default: reported only');
-  t.ok(await fx.roleExists(sneaky), 'still there after the dry run');
+  t.same(dry.body.data, { dry_run: true, orphans: [orphan], revoked: [] }, 'dry run by default: reported only');
+  t.ok(await fx.roleExists(orphan), 'still there after the dry run');
   const wet = await tr.call('POST', 'database/reconcile/pg', { body: { dry_run: false } });
-  t.same(wet.body.data, { dry_run: false, orphans: [sneaky], revoked: [sneaky] });
-  t.notOk(await fx.roleExists(sneaky), 'removed when told');
+  t.same(wet.body.data, { dry_run: false, orphans: [orphan], revoked: [orphan] });
+  t.notOk(await fx.roleExists(orphan), 'removed when told');
   t.ok(await fx.canSelect(live.data.username, live.data.password), 'the leased user is untouched');
+  t.ok(await fx.roleExists(byHand), 'the user made by hand is untouched');
   t.ok(await fx.roleExists(staticUser), 'the static role\'s user is untouched');
   t.equal((await tr.call('POST', 'database/reconcile/pg', { body: { dry_run: 'no' } })).status, 400, 'bad input refused');
 });

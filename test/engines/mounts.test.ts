@@ -85,22 +85,27 @@ t.test('rotate-root, reconcile and a plugin route', async (t) => {
   t.ok(after!.version > before!.version, 'and the config version moved (replicas re-initialise)');
 
   const live = await f.tr.call('GET', 'fake/creds/app');
+  const lost = await f.tr.call('GET', 'fake/creds/app');
+  await f.tr.rt.leases.store.remove(lost.body.lease_id); // its lease record is lost
+  const orphan = lost.body.data.username;
   const db = new pg.Client({ connectionString: f.targetUrl });
   await db.connect();
   t.teardown(() => db.end());
-  await db.query("INSERT INTO fake_events (kind, credential_id) VALUES ('issue', 'fake_orphan')");
+  // Listed by the engine, but never issued by this config: not the reconciler's.
+  await db.query("INSERT INTO fake_events (kind, credential_id) VALUES ('issue', 'fake_not_ours')");
   let r = await f.tr.call('POST', 'fake/reconcile/main');
   t.equal(r.status, 200);
-  t.same(r.body.data, { dry_run: true, orphans: ['fake_orphan'], revoked: [] }, 'dry run by default; the live lease is not an orphan');
+  t.same(r.body.data, { dry_run: true, orphans: [orphan], revoked: [] }, 'dry run by default; the live lease is not an orphan');
   t.equal(await f.count('revoke'), 0);
   r = await f.tr.call('POST', 'fake/reconcile/main', { body: { dry_run: false } });
-  t.same(r.body.data, { dry_run: false, orphans: ['fake_orphan'], revoked: ['fake_orphan'] });
-  t.equal(await f.count('revoke', 'fake_orphan'), 1);
+  t.same(r.body.data, { dry_run: false, orphans: [orphan], revoked: [orphan] });
+  t.equal(await f.count('revoke', orphan), 1);
+  t.equal(await f.count('revoke', 'fake_not_ours'), 0);
   t.equal(await f.count('revoke', live.body.data.username), 0);
 
   r = await f.tr.call('GET', 'fake/stats/main');
   t.equal(r.status, 200);
-  t.match(r.body.data, { issue: 2, revoke: 1 }, "the plugin's own route");
+  t.match(r.body.data, { issue: 3, revoke: 1 }, "the plugin's own route");
 });
 
 t.test('a config write racing a change made meanwhile (rotate-root, a key rotation) keeps that change', async (t) => {
