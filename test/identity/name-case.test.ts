@@ -81,6 +81,13 @@ t.test('a deny on a policy name holds for any case, on both policy paths', async
   t.equal((await tr.call('PUT', 'sys/policy/NARROW', { token, body: { rules: wide } })).status, 403, 'sys/policy/NARROW is denied');
   t.equal((await tr.call('DELETE', 'sys/policies/acl/Narrow', { token })).status, 403, 'delete is denied');
   t.equal((await tr.call('GET', 'sys/policies/acl/nArRoW', { token })).status, 403, 'read is denied');
+  // U+212A KELVIN SIGN lowercases to an ASCII "k": the lowercased name is what gets checked.
+  t.equal((await tr.call('PUT', 'sys/policies/acl/narrow-%E2%84%AA', { token: null, body: { policy: narrow } })).status, 403);
+  t.equal((await tr.call('PUT', 'sys/policies/acl/narrow-k', { body: { policy: narrow } })).status, 204);
+  const kelvin = await narrowToken(tr, 'kelvin-admin', `
+    path "sys/policies/acl/*" { capabilities = ["create", "update"] }
+    path "sys/policies/acl/narrow-k" { capabilities = ["deny"] }`);
+  t.equal((await tr.call('PUT', 'sys/policies/acl/narrow-%E2%84%AA', { token: kelvin, body: { policy: wide } })).status, 403, 'a Kelvin sign K is k');
   t.equal((await tr.call('GET', 'sys/policies/acl/narrow')).body.data.policy, narrow, 'narrow is unchanged');
 
   t.equal((await tr.call('PUT', 'sys/policies/acl/Other', { token, body: { policy: narrow } })).status, 204, 'other names are allowed');
