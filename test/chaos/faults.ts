@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerHandle } from '../helpers/servers.js';
-import type { Engine, FaultKind, Ledger } from './ledger.js';
+import type { Engine, FaultKind, FaultWindow, Ledger } from './ledger.js';
 import type { Prng } from './prng.js';
 import type { Replica } from './replicas.js';
 import type { Target } from './targets.js';
@@ -40,7 +40,18 @@ export interface FaultTargets {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function inject(fault: PlannedFault, on: FaultTargets, ledger: Ledger, rng: Prng, log: (line: string) => void): Promise<void> {
+/**
+ * Injects the fault and resolves; the returned `repaired` resolves once the server is back, so
+ * a slow restart (a replica starting on a busy machine) does not push the rest of the schedule.
+ */
+export async function inject(fault: PlannedFault, on: FaultTargets, ledger: Ledger, rng: Prng,
+  log: (line: string) => void): Promise<{ repaired: Promise<void> }> {
+  const repair = async (w: FaultWindow, what: string, restart: () => Promise<void>) => {
+    await sleep(fault.forMs);
+    await restart();
+    w.end = Date.now();
+    log(`${ledger.t()} ${what} back`);
+  };
   switch (fault.kind) {
     case 'replica-kill': {
       const victim = rng.pick(on.replicas);
@@ -49,11 +60,7 @@ export async function inject(fault: PlannedFault, on: FaultTargets, ledger: Ledg
       const w = ledger.faultStart('replica-kill');
       await victim.kill9();
       log(`${ledger.t()} kill -9 ${victim.name} during a burst of ${on.burstSize} creds per engine`);
-      await sleep(fault.forMs);
-      await victim.start();
-      w.end = Date.now();
-      log(`${ledger.t()} ${victim.name} back`);
-      return;
+      return { repaired: repair(w, victim.name, () => victim.start()) };
     }
     case 'redis-kill': {
       const w = ledger.faultStart('redis-kill');
@@ -61,11 +68,7 @@ export async function inject(fault: PlannedFault, on: FaultTargets, ledger: Ledg
       process.kill(Number(readFileSync(join(on.redis.dir!, 'daemon.pid'), 'utf8')), 'SIGKILL');
       await on.redis.stop(); // reaps the killed process and waits for the port to close
       log(`${ledger.t()} kill -9 redis`);
-      await sleep(fault.forMs);
-      await on.redis.start();
-      w.end = Date.now();
-      log(`${ledger.t()} redis back (AOF replayed)`);
-      return;
+      return { repaired: repair(w, 'redis (AOF replayed)', () => on.redis.start()) };
     }
     case 'pg-down':
     case 'mariadb-down': {
@@ -73,11 +76,7 @@ export async function inject(fault: PlannedFault, on: FaultTargets, ledger: Ledg
       const w = ledger.faultStart(fault.kind);
       await target.server.stop();
       log(`${ledger.t()} ${target.engine} target stopped for ${fault.forMs / 1000}s`);
-      await sleep(fault.forMs);
-      await target.server.start();
-      w.end = Date.now();
-      log(`${ledger.t()} ${target.engine} target back`);
-      return;
+      return { repaired: repair(w, `${target.engine} target`, () => target.server.start()) };
     }
   }
 }

@@ -81,11 +81,13 @@ export async function runChaos(t: Teardown, opts: ChaosOptions, log: (line: stri
   workers.start();
   log(`${ledger.t()} workers running: ${opts.slotsPerEngine} live leases per engine, ttl ${opts.defaultTtlSec}s, max ttl ${opts.maxTtlSec}s`);
 
+  const repairs: Promise<void>[] = [];
   for (const fault of faultSchedule(opts.durationMs, opts.outageMs, rng)) {
     await sleep(start + fault.at - Date.now());
-    await inject(fault, { replicas, redis, targets, workers, burstSize: opts.burstSize }, ledger, rng, log);
+    repairs.push((await inject(fault, { replicas, redis, targets, workers, burstSize: opts.burstSize }, ledger, rng, log)).repaired);
   }
   await sleep(start + opts.durationMs - Date.now());
+  await Promise.all(repairs);
   probes.stopProbing();
   await workers.stop();
   const stoppedAt = Date.now();
