@@ -17,7 +17,10 @@ declare module 'fastify' {
 
 export const canonicalName = (name: string): string => name.toLowerCase();
 
-/** Must be registered before the access hook: it sets `req.policyPath`, which that hook checks. */
+/**
+ * Must be registered before the access hook (it sets `req.policyPath`, which that hook checks)
+ * and before the parameter echo stripping.
+ */
 export function installCanonicalNames(app: FastifyInstance) {
   app.addHook('onRequest', (req, _reply, done) => {
     const cfg = req.routeOptions.config;
@@ -26,6 +29,16 @@ export function installCanonicalNames(app: FastifyInstance) {
     const params = req.params as Record<string, string>;
     if (typeof params[param] === 'string') params[param] = canonicalName(params[param]);
     req.policyPath = policyPathOf(req);
+    done();
+  });
+  // Clients echo the name in the body (node-vault sends role_name): the echo is made canonical
+  // too, so the echo stripping that follows still recognises `MyRole` as the path's `myrole`.
+  app.addHook('preValidation', (req, _reply, done) => {
+    const cfg = req.routeOptions.config;
+    const param = cfg && Object.hasOwn(cfg, 'canonicalParam') ? cfg.canonicalParam : undefined;
+    const body = req.body as Record<string, unknown> | null | undefined;
+    if (param === undefined || !body || typeof body !== 'object' || Array.isArray(body)) return done();
+    if (Object.hasOwn(body, param) && typeof body[param] === 'string') body[param] = canonicalName(body[param]);
     done();
   });
 }

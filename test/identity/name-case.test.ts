@@ -39,6 +39,10 @@ t.test('a deny on an AppRole role holds for any case of its name', async (t) => 
   // The allow works the same way: a name written in capitals is the lowercased one.
   t.equal((await tr.call('POST', 'auth/approle/role/MyRole', { token, body: { token_policies: 'default' } })).status, 204, 'MyRole is allowed');
   t.same((await tr.call('LIST', 'auth/approle/role')).body.data.keys, ['myrole', 'r1'], 'and stored as myrole');
+  // node-vault repeats role_name in the body; the echo of MyRole is still recognised as the path's.
+  const echoed = await tr.call('POST', 'auth/approle/role/MyRole', { token, body: { role_name: 'MyRole', token_ttl: '1h' } });
+  t.equal(echoed.status, 204, 'a body echoing the name as sent is accepted');
+  t.equal((await tr.call('POST', 'auth/approle/role/MyRole', { token, body: { role_name: 'other' } })).status, 400, 'another name in the body is not an echo');
   const exact = await narrowToken(tr, 'myrole-reader', 'path "auth/approle/role/myrole/role-id" { capabilities = ["read"] }');
   t.equal((await tr.call('GET', 'auth/approle/role/MyRole/role-id', { token: exact })).status, 200, 'a rule on myrole grants MyRole');
 });
