@@ -1,0 +1,105 @@
+// The install the fuzz suite attacks: a whole lessor runtime on the real servers with every
+// engine mounted and something under each name the generators use (KNOWN_NAMES), so fuzzed
+// requests reach real objects; a narrow token whose policy denies a few of them; and a
+// snapshot of those denied objects to prove afterwards that no request changed them.
+import type { Test } from 'tap';
+import { testRuntime, type TestRuntime } from '../helpers/test-runtime.js';
+import { pgFixture } from '../database/pg-fixture.js';
+import { mariadbFixture } from '../database/mariadb-fixture.js';
+
+/** u1's password; the narrow token must not be able to change it. */
+export const U1_PASSWORD = 'correct horse battery staple u1';
+
+/**
+ * Allowed broadly, denied on one name per object kind. In Vault's matcher the longer glob wins,
+ * so `r1*` beats `*`; the deny must hold for every spelling of those names the server accepts.
+ */
+const NARROW_POLICY = {
+  path: {
+    'auth/approle/role/*': { capabilities: ['create', 'read', 'update', 'delete', 'list'] },
+    'auth/approle/role/r1*': { capabilities: ['deny'] },
+    'auth/userpass/users/*': { capabilities: ['create', 'read', 'update', 'delete', 'list'] },
+    'auth/userpass/users/u1*': { capabilities: ['deny'] },
+    'sys/policies/acl/*': { capabilities: ['create', 'read', 'update', 'delete', 'list'] },
+    'sys/policies/acl/narrow*': { capabilities: ['deny'] },
+    'sys/policy/*': { capabilities: ['create', 'read', 'update', 'delete', 'list'] },
+    'sys/policy/narrow*': { capabilities: ['deny'] },
+    'database/roles/*': { capabilities: ['create', 'read', 'update', 'delete', 'list'] },
+    'database/roles/reader*': { capabilities: ['deny'] },
+    'database/creds/*': { capabilities: ['read', 'update'] },
+    'sys/capabilities-self': { capabilities: ['update'] },
+  },
+};
+
+/**
+ * Request paths the narrow token must never get a 2xx on. AppRole role names, usernames and
+ * policy names are case-insensitive (Vault lowercases them), so R1 is r1 and the deny holds for
+ * it; database role names are case-sensitive, so only `reader` itself is denied there.
+ */
+export const NARROW_DENIED = [/^auth\/approle\/role\/r1/i, /^auth\/userpass\/users\/u1/i, /^sys\/policies\/acl\/narrow/i, /^sys\/policy\/narrow/i, /^database\/roles\/reader/];
+
+export interface FuzzInstall {
+  tr: TestRuntime;
+  narrowToken: string;
+  /** A root token the fuzz may revoke; `rootToken()` makes a new one when it has been. */
+  rootToken(): Promise<string>;
+  /** The denied objects as root reads them (and whether u1's password still logs in). */
+  deniedState(): Promise<Record<string, unknown>>;
+}
+
+async function must(tr: TestRuntime, method: string, path: string, body?: unknown, ok = [200, 204]) {
+  const res = await tr.call(method, path, body === undefined ? {} : { body });
+  if (!ok.includes(res.status)) throw new Error(`fuzz setup ${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export async function fuzzInstall(t: Test): Promise<FuzzInstall> {
+  // With the audit log on, as a production install runs: every hostile body goes through its
+  // scrubber too. Its lines are not what this suite checks, so they go nowhere.
+  const [tr, pgFx, mariaFx] = await Promise.all([testRuntime(t, { env: { LESSOR_AUDIT_FILE: '/dev/null' } }), pgFixture(t), mariadbFixture(t)]);
+  await must(tr, 'PUT', 'sys/policies/acl/narrow', { policy: JSON.stringify(NARROW_POLICY) });
+  await must(tr, 'PUT', 'sys/policies/acl/app', { policy: 'path "sys/key-status" { capabilities = ["read"] }' });
+  for (const r of ['r1', 'r2']) await must(tr, 'POST', `auth/approle/role/${r}`, { token_policies: ['app'], token_ttl: '1h' });
+  await must(tr, 'POST', 'auth/userpass/users/u1', { password: U1_PASSWORD, token_policies: ['app'] });
+  await must(tr, 'POST', 'auth/userpass/users/u2', { password: 'u2 password u2 password', token_policies: ['app'] });
+  await must(tr, 'POST', 'database/config/pg', { ...pgFx.config, allowed_roles: ['*'] });
+  await must(tr, 'POST', 'database/roles/reader', { ...pgFx.groupRole, db_name: 'pg' });
+  await must(tr, 'POST', 'database/config/maria', { ...mariaFx.config, allowed_roles: ['*'] });
+  await must(tr, 'POST', 'database/roles/mreader', { ...mariaFx.role, db_name: 'maria' });
+  await must(tr, 'POST', 'apikey/roles/orders', { key_prefix: 'acme', scopes: ['orders:read'], default_ttl: '1h' });
+  await must(tr, 'POST', 'jwt/keys/main', { algorithm: 'ES256' });
+  await must(tr, 'POST', 'jwt/roles/svc', { key: 'main', ttl: '10m', audience: 'orders' });
+  await must(tr, 'POST', 'auth/token/roles/app', { allowed_policies: ['app'] });
+  const narrowToken = (await must(tr, 'POST', 'auth/token/create', { policies: ['narrow'], ttl: '24h' })).auth.client_token as string;
+
+  let root = '';
+  const rootToken = async () => {
+    if (root && (await tr.call('GET', 'auth/token/lookup-self', { token: root })).status === 200) return root;
+    const made = await tr.call('POST', 'auth/token/create-orphan', { body: { policies: ['root'], ttl: '24h' } });
+    // A server the fuzz has broken may refuse even this; fall back to the bootstrap root token
+    // so the run goes on and its checks say what broke.
+    root = made.status === 200 ? (made.body.auth.client_token as string) : tr.rootToken;
+    return root;
+  };
+
+  const deniedState = async () => {
+    const read = async (path: string) => {
+      const res = await tr.call('GET', path);
+      return { status: res.status, data: res.body?.data };
+    };
+    // From an address no fuzzed login came from: a brute-force limit on the fuzz's own address
+    // may refuse u1 there, and that is not a change to u1.
+    const login = await tr.rt.app.inject({
+      method: 'POST', url: '/v1/auth/userpass/login/u1', remoteAddress: '198.51.100.7', payload: { password: U1_PASSWORD },
+    });
+    return {
+      'auth/approle/role/r1': await read('auth/approle/role/r1'),
+      'auth/approle/role/r1/role-id': await read('auth/approle/role/r1/role-id'),
+      'auth/userpass/users/u1': await read('auth/userpass/users/u1'),
+      'u1 logs in with its password': login.statusCode,
+      'sys/policies/acl/narrow': await read('sys/policies/acl/narrow'),
+      'database/roles/reader': await read('database/roles/reader'),
+    };
+  };
+  return { tr, narrowToken, rootToken, deniedState };
+}
