@@ -153,6 +153,7 @@ async function assemble(
   const app = await buildApp({ log, metrics, health, modules, access: identity.access, wrapper: identity.wrapper });
   let serving: Promise<void> | undefined;
   const stopServing = () => (serving ??= app.close());
+  let closing: Promise<void> | undefined;
 
   return {
     config,
@@ -174,9 +175,13 @@ async function assemble(
       for (const start of background) start();
     },
     stopServing,
-    async close() {
-      await stopServing();
-      for (const close of closers.reverse()) await close().catch((err) => log.warn({ err }, 'error while closing'));
+    close() {
+      // Once: a second call (a test's teardown after an explicit close) waits for the first.
+      closing ??= (async () => {
+        await stopServing();
+        for (const close of [...closers].reverse()) await close().catch((err) => log.warn({ err }, 'error while closing'));
+      })();
+      return closing;
     },
   };
 }
