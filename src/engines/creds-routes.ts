@@ -20,7 +20,7 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
   const repo = engines.repo;
   /** engines.using, with the lookup's own failures (no such config, one that cannot start) as HTTP errors. */
   const using = <T>(configName: string, fn: (inst: EngineInstance) => Promise<T>, opts?: { at?: number }) =>
-    engines.using(mount, configName, fn, opts).catch((err: unknown) => Promise.reject(toHttpError(err)));
+    engines.using(mount, configName, fn, opts).catch((err: unknown) => Promise.reject(toHttpError(err, [], { mount, config: configName })));
 
   const issue = async (req: FastifyRequest, reply: FastifyReply) => {
     const { name: roleName } = req.params as { name: string };
@@ -64,7 +64,7 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
           },
         });
       } catch (err) {
-        throw toHttpError(err, inst.secrets);
+        throw toHttpError(err, inst.secrets, { mount, config: configName });
       }
     }, { at });
     return reply.answer({ data: issued.data, leaseId: issued.leaseId, leaseDuration: issued.leaseDuration, renewable: issued.renewable });
@@ -88,7 +88,7 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
           const rotated = (await inst.engine.rotateRoot(mountApi.ctx)).config as Record<string, unknown>;
           return { before: inst.config, config: rotated, api: mountApi };
         } catch (err) {
-          throw toHttpError(err, inst.secrets);
+          throw toHttpError(err, inst.secrets, { mount, config: name });
         }
       });
       // What the rotation changed goes over the config as it is now (compare-and-set): an admin
@@ -153,7 +153,7 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
         try {
           for await (const id of engine.listCredentials(ctx)) present.add(id);
         } catch (err) {
-          throw toHttpError(err, inst.secrets);
+          throw toHttpError(err, inst.secrets, { mount, config: name });
         }
         // Read in this order, each after the one before: a credential being issued has its
         // pending lease written before its ownership record, so an owned id without a lease

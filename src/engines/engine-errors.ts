@@ -43,18 +43,62 @@ export function secretsOf(values: unknown[]): string[] {
 /** The SDK's filter, so engines and the core remove secrets the same way (pieces and all). */
 export const scrub = (message: string, secrets: string[]): string => scrubSecrets(message, secrets);
 
-/** Rethrows whatever an engine threw as an EngineError whose message has no secret in it. */
-export function cleanEngineError(err: unknown, secrets: string[]): EngineError {
-  const message = scrub(err instanceof Error ? err.message : String(err), secrets);
-  if (isEngineError(err)) return new EngineError(err.kind, message);
-  // Not one of the SDK's errors: an engine bug or an unexpected driver error. Treated as an
-  // upstream failure (retried), never as the caller's fault.
-  return new EngineError('upstream', message);
+/** The engine config behind a failure: a 502 or 503 names it, so the operator knows which target failed. */
+export interface EngineTarget {
+  mount: string;
+  config: string;
 }
 
-/** An engine error as the HTTP layer answers it: config 400, upstream 502, unavailable 503, not_found 404. */
-export function toHttpError(err: unknown, secrets: string[] = []): Error {
+// Errors are the engines' objects: the core notes which target each came from beside them.
+const targets = new WeakMap<object, EngineTarget>();
+
+/** Notes the config an engine failure came from (kept when the error is cleaned); returns err. */
+export function atTarget<E>(err: E, target: EngineTarget): E {
+  if (err instanceof Error && !isLessorError(err) && !targets.has(err)) targets.set(err, target);
+  return err;
+}
+
+/**
+ * Driver errors no plugin classified, by cause: the target could not be reached or went away
+ * (refused, reset, timed out, shutting down, out of connections) is 'unavailable', 503;
+ * anything else is the target failing the request, 'upstream', 502.
+ */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN',
+  '57P01', '57P02', '57P03', '53300', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
+]);
+
+function kindOf(err: unknown): EngineErrorKind {
+  const { kind, code } = (err ?? {}) as { kind?: unknown; code?: unknown };
+  if (typeof kind === 'string' && kind in KIND_TO_CODE) return kind as EngineErrorKind;
+  if (typeof code === 'string' && UNREACHABLE.has(code)) return 'unavailable';
+  // node-postgres says a dropped connection only in words.
+  if (err instanceof Error && !code && /^Connection terminated/.test(err.message)) return 'unavailable';
+  return 'upstream';
+}
+
+/** Rethrows whatever an engine threw as an EngineError whose message has no secret in it. */
+export function cleanEngineError(err: unknown, secrets: string[], target?: EngineTarget): EngineError {
+  const message = scrub(err instanceof Error ? err.message : String(err), secrets);
+  // Not one of the SDK's errors: an engine bug or an unexpected driver error, mapped by its
+  // cause, never as the caller's fault.
+  const clean = new EngineError(isEngineError(err) ? err.kind : kindOf(err), message);
+  const where = target ?? (err instanceof Error ? targets.get(err) : undefined);
+  return where ? atTarget(clean, where) : clean;
+}
+
+const FAILURE: Partial<Record<EngineErrorKind, string>> = { unavailable: 'target unavailable', upstream: 'target failed', unrecoverable: 'target failed' };
+
+/**
+ * An engine error as the HTTP layer answers it, by cause: config 400, not_found 404, the target
+ * failing the request (a statement it refused) 502, the target unreachable 503. A 502 or 503
+ * names the config whose target failed.
+ */
+export function toHttpError(err: unknown, secrets: string[] = [], target?: EngineTarget): LessorError {
   if (isLessorError(err)) return err;
   const e = isEngineError(err) ? err : cleanEngineError(err, secrets);
-  return new LessorError(KIND_TO_CODE[e.kind], scrub(e.message, secrets));
+  const where = target ?? targets.get(e) ?? (err instanceof Error ? targets.get(err) : undefined);
+  const failure = FAILURE[e.kind];
+  const message = scrub(e.message, secrets);
+  return new LessorError(KIND_TO_CODE[e.kind], where && failure ? `config "${where.config}" on ${where.mount}/: ${failure}: ${message}` : message);
 }

@@ -5,7 +5,7 @@ import type { LeaseEngines } from '../leases/lease-revoker.js';
 import { targetOf, type LeaseRecord, type LeaseStore } from '../leases/lease-store.js';
 import { internalAad } from '../leases/lease-service.js';
 import type { JobRunner } from '../leases/reaper.js';
-import { cleanEngineError, secretsOf } from './engine-errors.js';
+import { atTarget, cleanEngineError, secretsOf } from './engine-errors.js';
 import { getPath, type EngineRepo } from './engine-repo.js';
 
 export interface EngineInstance {
@@ -207,7 +207,7 @@ export class Engines implements LeaseEngines, JobRunner {
       try {
         return await fn(inst, internal, this.ctx(lease.mount, inst.plugin));
       } catch (err) {
-        throw cleanEngineError(err, [...inst.secrets, ...secretsOf([internal])]);
+        throw cleanEngineError(err, [...inst.secrets, ...secretsOf([internal])], { mount: lease.mount, config: lease.config });
       }
     }, { recentMs: LEASE_RECHECK_MS });
   }
@@ -245,7 +245,9 @@ export class Engines implements LeaseEngines, JobRunner {
     return {
       mount,
       ctx: this.ctx(mount, plugin),
-      withInstance: (name, fn) => this.using(mount, name, (i) => fn({ plugin: i.plugin.type, engine: i.engine, config: i.config })),
+      // A failure inside is noted as this config's, so the route's answer names its target.
+      withInstance: (name, fn) => this.using(mount, name, (i) => fn({ plugin: i.plugin.type, engine: i.engine, config: i.config }))
+        .catch((err: unknown) => Promise.reject(atTarget(err, { mount, config: name }))),
       readConfig: async (name) => (await repo.readConfig(mount, name))?.config,
       writeConfig: async (name, config) => {
         const existing = await repo.readConfig(mount, name);

@@ -58,11 +58,13 @@ export class LeaseRevoker {
     return Math.max(1, Math.round(raw * (1 + jitter * (2 * r() - 1))));
   }
 
-  async revoke(lease: LeaseRecord): Promise<RevokeOutcome> {
+  /** `failed` hears the engine's error, so a synchronous revoke can answer by its cause. */
+  async revoke(lease: LeaseRecord, failed?: (err: unknown) => void): Promise<RevokeOutcome> {
     const { store, log, metrics } = this.deps;
     try {
       await withTimeout(this.deps.engines().deleteCredential(lease), this.deps.timeoutMs);
     } catch (err) {
+      failed?.(err);
       const kind = errorKind(err);
       const message = err instanceof Error ? err.message : String(err);
       metrics.revocationFailures.inc({ mount: lease.mount, kind });

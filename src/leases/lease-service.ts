@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AccessControl, RequestIdentity } from '../auth/access.js';
 import type { Sealer } from '../crypto/sealer.js';
+import { toHttpError } from '../engines/engine-errors.js';
 import { badRequest, LessorError, permissionDenied } from '../errors.js';
 import { newLeaseId } from './lease-ids.js';
 import type { LeaseMetrics } from './lease-metrics.js';
@@ -147,12 +148,12 @@ export class LeaseService {
   }
 
   /** Revokes one lease now, holding the claim; the reaper retries it if this fails. */
-  private async revokeNow(id: string): Promise<'revoked' | 'retry' | 'irrevocable'> {
+  private async revokeNow(id: string, failed?: (err: unknown) => void): Promise<'revoked' | 'retry' | 'irrevocable'> {
     const now = this.deps.clock();
     if (!(await this.deps.store.markRevoking(id, now, now + this.deps.options.claimTimeoutMs))) return 'revoked';
     const lease = await this.deps.store.get(id);
     if (!lease) return 'revoked';
-    return this.deps.revoker.revoke(lease);
+    return this.deps.revoker.revoke(lease, failed);
   }
 
   private async tokenLive(tokenId: string): Promise<boolean> {
@@ -224,7 +225,8 @@ export class LeaseService {
       await withTimeout(this.deps.engines().updateCredential(lease, newExpire), Math.floor(options.claimTimeoutMs / 2));
     } catch (err) {
       await store.renewAbort(id, token, holdUntil).catch(() => {});
-      throw err;
+      // By cause, naming the target: unreachable 503, a statement it refused 502.
+      throw toHttpError(err, [], { mount: lease.mount, config: lease.config });
     }
     refuseRenewal(await store.renewCommit(id, token, now, newExpire), id);
     metrics.renewed.inc({ mount: lease.mount });
@@ -280,10 +282,13 @@ export class LeaseService {
       await this.deps.store.markRevoking(id, now, now);
       return;
     }
-    const outcome = await this.revokeNow(id);
+    let failure: unknown;
+    const outcome = await this.revokeNow(id, (err) => (failure = err));
     if (outcome !== 'revoked') {
-      const after = await this.deps.store.get(id);
-      throw new LessorError('UPSTREAM_FAILED', `revocation of ${id} failed (${after?.lastError ?? 'unknown error'}); it ${outcome === 'retry' ? 'will be retried' : 'is now irrevocable'}`);
+      // By cause, naming the target: unreachable 503, a statement it refused 502.
+      const cause = failure === undefined ? undefined : toHttpError(failure, [], { mount: lease.mount, config: lease.config });
+      const then = outcome === 'retry' ? 'will be retried' : 'is now irrevocable';
+      throw new LessorError(cause?.code ?? 'UPSTREAM_FAILED', `revocation of ${id} failed (${cause?.message ?? 'unknown error'}); it ${then}`);
     }
   }
 
