@@ -1,5 +1,6 @@
 import type { Capability } from './access.js';
 import type { PolicyRules } from './policy-parse.js';
+import { canonicalPattern } from './name-case.js';
 
 /**
  * A set of policies compiled into one matcher (Vault's ACL). Rules for the same pattern from
@@ -28,7 +29,10 @@ export class Acl {
   constructor(policies: PolicyRules[]) {
     const merged = new Map<string, number>();
     for (const rules of policies) {
-      for (const [pattern, caps] of Object.entries(rules)) {
+      for (const [written, caps] of Object.entries(rules)) {
+        // A rule naming an AppRole, a user or a policy is on its lowercased name, the one requests
+        // are checked under (name-case.ts); policies stored before that are covered as well.
+        const pattern = canonicalPattern(written);
         merged.set(pattern, (merged.get(pattern) ?? 0) | caps.reduce((b, c) => b | BIT[c], 0));
       }
     }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { canonicalName, CASE_INSENSITIVE_PREFIXES } from '../auth/name-case.js';
 
 /**
  * Names that are case-insensitive, as in Vault: AppRole role names, userpass usernames and ACL
@@ -15,13 +16,19 @@ declare module 'fastify' {
   }
 }
 
-export const canonicalName = (name: string): string => name.toLowerCase();
-
 /**
  * Must be registered before the access hook (it sets `req.policyPath`, which that hook checks)
  * and before the parameter echo stripping.
  */
 export function installCanonicalNames(app: FastifyInstance) {
+  // Policy rules are lowercased by prefix (src/auth/name-case.ts): a flagged route outside those
+  // prefixes would have its name checked in a case rules are never written in. Refused at start.
+  app.addHook('onRoute', (route) => {
+    const param = route.config && Object.hasOwn(route.config, 'canonicalParam') ? route.config.canonicalParam : undefined;
+    if (param === undefined) return;
+    const prefix = route.url.replace(/^\/v1\//, '').split(`:${param}`)[0];
+    if (!CASE_INSENSITIVE_PREFIXES.includes(prefix)) throw new Error(`route ${route.url}: ${prefix} is not in CASE_INSENSITIVE_PREFIXES`);
+  });
   app.addHook('onRequest', (req, _reply, done) => {
     const cfg = req.routeOptions.config;
     const param = cfg && Object.hasOwn(cfg, 'canonicalParam') ? cfg.canonicalParam : undefined;

@@ -97,3 +97,25 @@ t.test('a deny on a policy name holds for any case, on both policy paths', async
   t.equal((await tr.call('PUT', 'sys/policies/acl/Other', { token, body: { policy: narrow } })).status, 204, 'other names are allowed');
   t.same((await tr.call('GET', 'sys/policies/acl/OTHER', { token })).body.data, { name: 'other', policy: narrow });
 });
+
+t.test('a rule that spells a name in capitals is a rule on the lowercased name', async (t) => {
+  const tr = await testRuntime(t);
+  t.equal((await tr.call('POST', 'auth/approle/role/r1', { body: { token_policies: 'default' } })).status, 204);
+  const token = await narrowToken(tr, 'capital-deny', `
+    path "auth/approle/role/*" { capabilities = ["create", "read", "update", "delete", "list"] }
+    path "auth/approle/role/R1*" { capabilities = ["deny"] }
+    path "auth/userpass/users/U1" { capabilities = ["deny"] }
+    path "auth/userpass/users/*" { capabilities = ["create", "update"] }`);
+  for (const name of ['r1', 'R1']) {
+    t.equal((await tr.call('POST', `auth/approle/role/${name}`, { token, body: { token_policies: 'root' } })).status, 403, `${name} is denied`);
+    t.equal((await tr.call('POST', `auth/approle/role/${name}/secret-id`, { token, body: {} })).status, 403, `${name}/secret-id is denied`);
+  }
+  t.equal((await tr.call('POST', 'auth/userpass/users/u1', { token, body: { password: 'attacker-password' } })).status, 403, 'u1 is denied');
+  const caps = await tr.call('POST', 'sys/capabilities-self', { token, body: { paths: ['auth/approle/role/R1', 'auth/approle/role/r1/secret-id', 'auth/approle/role/MyRole', 'auth/userpass/users/U1'] } });
+  t.same(caps.body.data, {
+    'auth/approle/role/R1': ['deny'],
+    'auth/approle/role/r1/secret-id': ['deny'],
+    'auth/approle/role/MyRole': ['create', 'delete', 'list', 'read', 'update'],
+    'auth/userpass/users/U1': ['deny'],
+  }, 'sys/capabilities-self answers as the requests are checked');
+});

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { commaList, commaListSchema } from '../../../plugins/sdk/comma-list.js';
 import { badRequest, notFound, permissionDenied } from '../../errors.js';
 import type { PolicyStore } from '../../auth/policy-store.js';
+import { canonicalPattern } from '../../auth/name-case.js';
 import { hashToken, type TokenService } from '../../auth/tokens.js';
 import { listAnswer } from '../envelope.js';
 import { LIST_METHOD } from '../request-shape.js';
@@ -33,7 +34,8 @@ export function sysPolicyRoutes(policies: PolicyStore, tokens: TokenService) {
     const acl = tokenPolicies.includes('root') ? undefined : await policies.aclFor(tokenPolicies);
     // Keyed by paths the caller sent: no prototype, so "__proto__" is a path like any other.
     const data = Object.create(null) as Record<string, string[]>;
-    for (const p of paths) data[p] = acl ? acl.capabilities(p) : ['root'];
+    // Asked as a request would be checked: with a case-insensitive name lowercased.
+    for (const p of paths) data[p] = acl ? acl.capabilities(canonicalPattern(p)) : ['root'];
     if (paths.length === 1) data.capabilities = data[paths[0]];
     return { data };
   };
