@@ -2,8 +2,8 @@
  * Names that are case-insensitive, as in Vault: AppRole role names, userpass usernames and ACL
  * policy names are stored lowercased. A request names one in its path (after one of these
  * prefixes); the HTTP layer lowercases it before the ACL check (src/http/canonical-names.ts), and
- * a policy rule naming one is lowercased the same way when it is parsed, so `path
- * "auth/approle/role/R1"` is a rule on the role every spelling of R1 reaches.
+ * the ACL lowercases a rule naming one the same way when it compiles it (policy-acl.ts), so
+ * `path "auth/approle/role/R1"` is a rule on the role every spelling of R1 reaches.
  */
 export const CASE_INSENSITIVE_PREFIXES = ['auth/approle/role/', 'auth/userpass/users/', 'auth/userpass/login/', 'sys/policies/acl/', 'sys/policy/'];
 
