@@ -8,7 +8,8 @@ import type { Teardown } from '../helpers/context.js';
 import { freePort, waitUntil } from '../helpers/proc.js';
 import type { ReplicaEndpoint } from './http.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'lessor.js');
+/** LESSOR_CHAOS_BIN runs another build instead (e.g. an older commit's, to see the run catch its bugs). */
+const BIN = process.env.LESSOR_CHAOS_BIN ?? join(import.meta.dirname, '..', '..', 'bin', 'lessor.js');
 
 export class Replica implements ReplicaEndpoint {
   up = false;
