@@ -92,7 +92,8 @@ export class Reaper {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => {});
-    await this.deps.recovery?.idle();
+    // Probes under way are not waited for: one against a dead host would hold shutdown for its
+    // connect timeout, and what it would release the next replica's probe releases.
   }
 
   /** One sweep (concurrent callers share it); tests call this instead of waiting for the timer. */
@@ -107,7 +108,8 @@ export class Reaper {
     const started = clock();
     // Not awaited: a probe of a dead host may take its whole connect timeout, and other
     // targets' revocations must not wait for it. What it releases is due for the next sweep.
-    void this.deps.recovery?.probeDue().catch((err) => this.deps.log.warn({ err }, 'target probes failed; will retry'));
+    // Its only failure is the lease store's, which the sweep itself reports at warn.
+    void this.deps.recovery?.probeDue().catch((err) => this.deps.log.debug({ err }, 'target probes failed; will retry'));
     const oldest = await store.oldestDue();
     if (oldest !== undefined) metrics.reaperLag.observe(Math.max(0, started - oldest) / 1000);
     // One limit per engine config for the whole sweep, not per batch: the next batch is claimed

@@ -52,11 +52,6 @@ export class TargetRecovery {
     return (await Promise.all(probes)).reduce((a, b) => a + b, 0);
   }
 
-  /** Waits for probes under way (shutdown). */
-  async idle(): Promise<void> {
-    await Promise.all([...this.inFlight.values()].map((p) => p.catch(() => 0)));
-  }
-
   private async probe(target: string, since: number): Promise<number> {
     const { store, clock, log } = this.deps;
     const cut = target.lastIndexOf('|');
