@@ -28,7 +28,7 @@ import { JwtSettingsRepo } from './jwt/settings.js';
 import { JwtVerifier } from './jwt/verify.js';
 import { authUserpassRoutes } from '../http/routes/auth-userpass.js';
 import { UserpassService } from './userpass/service.js';
-import { MemoryLoginLimiter, RedisLoginLimiter } from './userpass/rate-limit.js';
+import { APPROLE_LOGIN_LIMITS, MemoryLoginLimiter, RedisLoginLimiter, USERPASS_LOGIN_LIMITS, type LoginLimits } from './login-limit.js';
 import { AuditHasher } from '../audit/scrub.js';
 import { auditLogger } from '../audit/sink.js';
 import { auditHooks } from '../audit/hooks.js';
@@ -74,6 +74,8 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
   const policies = new PolicyStore(sql, redis ? new RedisVersionCounter(redis, keys, 'token', 'policy-version') : new MemoryVersionCounter());
   const access = new TokenAccessControl(tokens, policies);
   const now = deps.now ?? Date.now;
+  const loginLimiter = (method: string, limits: LoginLimits) =>
+    redis ? new RedisLoginLimiter(redis, keys, method, limits) : new MemoryLoginLimiter(limits, now);
   const approle = new AppRoleService(
     sql,
     redis ? new RedisSecretIdStore(redis, keys) : new MemorySecretIdStore(),
@@ -81,6 +83,7 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     await installKey(sql, deps.sealer, 'approle-secret-id-hmac'),
     log,
     redis ? new RedisVersionCounter(redis, keys, 'approle', 'role-version') : new MemoryVersionCounter(),
+    loginLimiter('approle', APPROLE_LOGIN_LIMITS),
   );
 
   // The audit log: sinks come from the server's configuration only, never from the API.
@@ -123,7 +126,7 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
       ]),
       sysWrappingRoutes(wrapper), authTokenRoutes(tokens, access, new TokenRoleStore(sql)), sysPolicyRoutes(policies, tokens), authAppRoleRoutes(approle, now),
       authJwtRoutes(new JwtSettingsRepo(sql), new JwtVerifier(), tokens),
-      authUserpassRoutes(new UserpassService(sql, tokens, redis ? new RedisLoginLimiter(redis, keys) : new MemoryLoginLimiter(), log), tokens),
+      authUserpassRoutes(new UserpassService(sql, tokens, loginLimiter('userpass', USERPASS_LOGIN_LIMITS), log), tokens),
     ],
     wrapper,
     authMounts: [

@@ -8,6 +8,7 @@ import { RedisSecretIdStore, type SecretIdRecord, type SecretIdStore } from '../
 import { connectRedis } from '../../src/redis/client.js';
 import { RedisKeys } from '../../src/redis/keys.js';
 import { MemoryVersionCounter } from '../../src/redis/version-counter.js';
+import { APPROLE_LOGIN_LIMITS, MemoryLoginLimiter } from '../../src/auth/login-limit.js';
 import { redisPrefix, sharedRedis } from '../helpers/context.js';
 import { testRuntime } from '../helpers/test-runtime.js';
 
@@ -29,7 +30,8 @@ t.test('a secret ID issued across a delete of its role does not outlive the role
       },
     },
   });
-  const approle = new AppRoleService(tr.rt.sql, interleaved, tr.rt.tokens, randomBytes(32), pino({ level: 'silent' }), new MemoryVersionCounter());
+  const approle = new AppRoleService(tr.rt.sql, interleaved, tr.rt.tokens, randomBytes(32), pino({ level: 'silent' }), new MemoryVersionCounter(),
+    new MemoryLoginLimiter(APPROLE_LOGIN_LIMITS));
 
   for (const recreate of [false, true]) {
     await approle.write('racer', {});

@@ -2,13 +2,14 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { mergeRow } from '../../db/merge-row.js';
 import type { SqlStore } from '../../db/sql-store.js';
-import { badRequest, LessorError, loginRefused, notFound } from '../../errors.js';
+import { badRequest, isLessorError, LessorError, loginRefused, notFound } from '../../errors.js';
 import { ipAllowed } from '../cidr.js';
 import { DEFAULT_TOKEN_SETTINGS, loginIssue, mergeTokenSettings, tokenSettingsView, cidrList, type TokenSettings } from '../token-settings.js';
 import type { Issued, TokenService } from '../tokens.js';
 import { parseDuration } from '../../../plugins/sdk/duration.js';
 import { VersionedCache, type VersionCounter } from '../../redis/version-counter.js';
 import type { SecretIdStore } from './secret-ids.js';
+import type { LoginLimiter, LoginOutcome } from '../login-limit.js';
 
 /**
  * AppRole: a machine proves itself with a role ID (not secret, often baked into config) and a
@@ -26,6 +27,7 @@ export interface AppRoleSettings {
 }
 
 const NAME_RE = /^[\w.-]{1,128}$/;
+const INVALID = 'invalid role ID or secret ID';
 const MAX_CACHED_ROLES = 10_000;
 
 interface RoleRow {
@@ -61,6 +63,7 @@ export class AppRoleService {
     private readonly hmacKey: Buffer,
     private readonly log: Logger,
     private readonly version: VersionCounter,
+    private readonly limiter: LoginLimiter,
   ) {}
 
   private hash(role: string, secretId: string): string {
@@ -225,7 +228,27 @@ export class AppRoleService {
     if (found) await this.secretIds.remove(found.hash);
   }
 
+  /**
+   * A login, admitted by the limiter first. Every refusal before the secret ID is known good says
+   * the same (`INVALID`), so the answers never tell a real role ID from a made-up one.
+   */
   async login(roleId: string, secretId: string | undefined, ip: string, now: number): Promise<Issued> {
+    const admitted = this.limiter.attempt(ip, roleId);
+    const wasAdmitted = admitted.then(() => true, () => false);
+    let outcome: LoginOutcome = 'error';
+    try {
+      const issued = await this.check(roleId, secretId, ip, now, admitted);
+      outcome = 'ok';
+      return issued;
+    } catch (err) {
+      if (isLessorError(err) && err.code === 'LOGIN_REFUSED') outcome = 'failed';
+      throw err;
+    } finally {
+      if (await wasAdmitted) await this.limiter.done(ip, roleId, outcome);
+    }
+  }
+
+  private async check(roleId: string, secretId: string | undefined, ip: string, now: number, admitted: Promise<void>): Promise<Issued> {
     // The role version and, when this replica has seen the role before, the secret ID's record
     // are read in the same tick: one socket write. The record read is only a guess until the
     // version confirms the role's name (a changed role_id reads it again).
@@ -234,20 +257,26 @@ export class AppRoleService {
     const guessHash = guess?.role.bindSecretId ? this.hash(guess.name, secretId!) : undefined;
     const early = guessHash ? this.secretIds.get(guessHash) : undefined;
     early?.catch(() => {}); // awaited below only if the guess holds
+    version.catch(() => {}); // awaited by forLogin, unless the limiter refuses first
+    // Reads may start early; no answer is decided before the attempt is counted.
+    await admitted;
     const found = await this.forLogin(roleId, version);
-    if (!found) throw loginRefused('invalid role ID or secret ID');
+    if (!found) throw loginRefused(INVALID);
     const { name, role } = found;
-    if (!ipAllowed(ip, role.secretIdBoundCidrs)) throw loginRefused('source address not allowed for this role');
+    if (!ipAllowed(ip, role.secretIdBoundCidrs)) {
+      this.log.info({ role: name, ip }, 'approle login refused: source address not in secret_id_bound_cidrs');
+      throw loginRefused(INVALID);
+    }
     // Secret-ID metadata keys are the issuer's: no prototype, so "__proto__" stays a key like any other.
     const meta = Object.assign(Object.create(null) as Record<string, string>, { role_name: name });
     if (role.bindSecretId) {
-      if (!secretId) throw loginRefused('missing secret_id');
+      if (!secretId) throw loginRefused(INVALID);
       const reuse = early !== undefined && guess!.name === name;
       const hash = reuse ? guessHash! : this.hash(name, secretId);
       const rec = await (reuse ? early : this.secretIds.get(hash));
-      if (!rec || rec.role !== name || (rec.expireTime > 0 && rec.expireTime <= now)) throw loginRefused('invalid role ID or secret ID');
+      if (!rec || rec.role !== name || (rec.expireTime > 0 && rec.expireTime <= now)) throw loginRefused(INVALID);
       if (!ipAllowed(ip, rec.cidrs)) throw loginRefused('source address not allowed for this secret ID');
-      if (!(await this.secretIds.consume(hash, rec.accessor, name, now))) throw loginRefused('invalid role ID or secret ID');
+      if (!(await this.secretIds.consume(hash, rec.accessor, name, now))) throw loginRefused(INVALID);
       Object.assign(meta, rec.metadata, { role_name: name });
     }
     return this.tokens.issue(loginIssue(role.token, { displayName: 'approle', entityName: name, path: 'auth/approle/login', meta }));

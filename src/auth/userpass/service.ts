@@ -5,7 +5,7 @@ import { badRequest, loginRefused, notFound } from '../../errors.js';
 import { DEFAULT_TOKEN_SETTINGS, loginIssue, mergeTokenSettings, type TokenSettings } from '../token-settings.js';
 import type { Issued, TokenService } from '../tokens.js';
 import { checkPassword, hashPassword } from './passwords.js';
-import type { LoginLimiter } from './rate-limit.js';
+import type { LoginLimiter } from '../login-limit.js';
 
 /** userpass: human admin logins with argon2id password hashes (see passwords.ts). */
 const NAME_RE = /^[\w.@-]{1,128}$/;
@@ -92,10 +92,10 @@ export class UserpassService {
     await this.limiter.attempt(ip, user);
     // A config store that is down is not the caller's failure: only a wrong password counts.
     const [found, check] = await this.checked(user, password).catch(async (err: unknown) => {
-      await this.limiter.done(user, false);
+      await this.limiter.done(ip, user, 'error');
       throw err;
     });
-    await this.limiter.done(user, !found || !check.ok);
+    await this.limiter.done(ip, user, found && check.ok ? 'ok' : 'failed');
     if (!found || !check.ok) {
       this.log.info({ ip }, 'userpass login refused');
       throw loginRefused('invalid username or password');
