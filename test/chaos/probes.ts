@@ -23,6 +23,8 @@ export interface ProbeOptions {
 
 export class Probes {
   private stopped = false;
+  /** Login and lookup probes run until stopProbing(); the user-list poll until stop(). */
+  private probing = true;
   private readonly loops: Promise<void>[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inflight = new Set<Promise<void>>();
@@ -38,7 +40,7 @@ export class Probes {
     this.loops.push(this.every(1000, () => this.randomLookup()));
   }
 
-  /** Stops the login and lookup probes; the user-list poll goes on until stopPolling(). */
+  /** Stops the login and lookup probes; the user-list poll goes on (reaper lag) until stop(). */
   stopProbing(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -50,8 +52,6 @@ export class Probes {
     this.stopped = true;
     await Promise.all([...this.loops, ...this.inflight]);
   }
-
-  private probing = true;
 
   probeAt(lease: LeaseRecord, at: number): void {
     if (!this.probing) return;
