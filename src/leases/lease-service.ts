@@ -58,9 +58,14 @@ export interface LeaseServiceOptions {
   maxTtl: number;
   /** How long a replica's claim on a lease it is revoking holds (ms). */
   claimTimeoutMs: number;
+  /**
+   * How long a renewal holds its lease (ms); its engine call is given half. Short, as a renewal
+   * that dies holding a lease that has expired delays its revocation by up to this.
+   */
+  renewHoldMs: number;
 }
 
-export const DEFAULT_LEASE_OPTIONS: LeaseServiceOptions = { defaultTtl: 3600, maxTtl: 768 * 3600, claimTimeoutMs: 60_000 };
+export const DEFAULT_LEASE_OPTIONS: LeaseServiceOptions = { defaultTtl: 3600, maxTtl: 768 * 3600, claimTimeoutMs: 60_000, renewHoldMs: 10_000 };
 
 export const internalAad = (leaseId: string) => `lease:${leaseId}`;
 
@@ -218,11 +223,11 @@ export class LeaseService {
     // reaper that took it first wins (this answers 400 and changes nothing), and a reaper coming
     // later leaves it alone. The hold lapses, so a renewal that dies does not pin the lease.
     const token = randomUUID();
-    const holdUntil = now + options.claimTimeoutMs;
+    const holdUntil = now + options.renewHoldMs;
     refuseRenewal(await store.renewBegin(id, now, holdUntil, token), id);
     // The credential's own expiry (api keys, VALID UNTIL) moves first: a failure leaves the lease as it was.
     try {
-      await withTimeout(this.deps.engines().updateCredential(lease, newExpire), Math.floor(options.claimTimeoutMs / 2));
+      await withTimeout(this.deps.engines().updateCredential(lease, newExpire), Math.floor(options.renewHoldMs / 2));
     } catch (err) {
       await store.renewAbort(id, token, holdUntil).catch(() => {});
       // By cause, naming the target: unreachable 503, a statement it refused 502.

@@ -84,8 +84,6 @@ export interface LeaseStore {
   markRevoking(id: string, now: number, dueAt: number): Promise<boolean>;
   /** Claims up to limit due leases until claimUntil; returns their ids. */
   claimDue(now: number, claimUntil: number, limit: number): Promise<string[]>;
-  /** Puts a claimed lease that is not due back at its expiry. */
-  release(id: string): Promise<void>;
   /** Forgets a lease; false if it was already gone. */
   remove(id: string): Promise<boolean>;
   /** A failed revocation: retry at nextAttempt, or irrevocable after maxAttempts (or now). */

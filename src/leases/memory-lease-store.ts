@@ -120,11 +120,6 @@ export class MemoryLeaseStore implements LeaseStore {
     return ids;
   }
 
-  async release(id: string): Promise<void> {
-    const l = this.leases.get(id);
-    if (l) this.due.set(id, l.expireTime);
-  }
-
   async remove(id: string): Promise<boolean> {
     const existed = this.leases.delete(id);
     this.holds.delete(id);

@@ -118,10 +118,6 @@ export class RedisLeaseStore implements LeaseStore {
     return runScript<string[]>(this.redis, 'leaseClaim', [this.due], [now, claimUntil, limit]);
   }
 
-  async release(id: string): Promise<void> {
-    await runScript(this.redis, 'leaseRelease', [this.rec(id), this.due], [id]);
-  }
-
   async remove(id: string): Promise<boolean> {
     const r = await runScript<number>(this.redis, 'leaseRemove',
       [this.rec(id), this.due, this.all, this.countKey, this.irrevocable, this.revoking], [id]);
