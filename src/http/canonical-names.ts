@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
 import { canonicalName, CASE_INSENSITIVE_PREFIXES } from '../auth/name-case.js';
 
 /**
@@ -16,6 +16,10 @@ declare module 'fastify' {
   }
 }
 
+/** The route's own flag, never an inherited one. */
+const canonicalParamOf = (cfg: FastifyContextConfig | undefined): string | undefined =>
+  cfg && Object.hasOwn(cfg, 'canonicalParam') ? cfg.canonicalParam : undefined;
+
 /**
  * Must be registered before the access hook (it sets `req.policyPath`, which that hook checks)
  * and before the parameter echo stripping.
@@ -24,14 +28,13 @@ export function installCanonicalNames(app: FastifyInstance) {
   // Policy rules are lowercased by prefix (src/auth/name-case.ts): a flagged route outside those
   // prefixes would have its name checked in a case rules are never written in. Refused at start.
   app.addHook('onRoute', (route) => {
-    const param = route.config && Object.hasOwn(route.config, 'canonicalParam') ? route.config.canonicalParam : undefined;
+    const param = canonicalParamOf(route.config);
     if (param === undefined) return;
     const prefix = route.url.replace(/^\/v1\//, '').split(`:${param}`)[0];
     if (!CASE_INSENSITIVE_PREFIXES.includes(prefix)) throw new Error(`route ${route.url}: ${prefix} is not in CASE_INSENSITIVE_PREFIXES`);
   });
   app.addHook('onRequest', (req, _reply, done) => {
-    const cfg = req.routeOptions.config;
-    const param = cfg && Object.hasOwn(cfg, 'canonicalParam') ? cfg.canonicalParam : undefined;
+    const param = canonicalParamOf(req.routeOptions.config);
     if (param === undefined || req.is404) return done();
     const params = req.params as Record<string, string>;
     if (typeof params[param] === 'string') params[param] = canonicalName(params[param]);
@@ -41,8 +44,7 @@ export function installCanonicalNames(app: FastifyInstance) {
   // Clients echo the name in the body (node-vault sends role_name): the echo is made canonical
   // too, so the echo stripping that follows still recognises `MyRole` as the path's `myrole`.
   app.addHook('preValidation', (req, _reply, done) => {
-    const cfg = req.routeOptions.config;
-    const param = cfg && Object.hasOwn(cfg, 'canonicalParam') ? cfg.canonicalParam : undefined;
+    const param = canonicalParamOf(req.routeOptions.config);
     const body = req.body as Record<string, unknown> | null | undefined;
     if (param === undefined || !body || typeof body !== 'object' || Array.isArray(body)) return done();
     if (Object.hasOwn(body, param) && typeof body[param] === 'string') body[param] = canonicalName(body[param]);
