@@ -83,13 +83,17 @@ export class JwtVerifier {
   }
 }
 
-/** A claim by name, or by JSON pointer ("/kubernetes.io/namespace") for nested claims. */
+/**
+ * A claim by name, or by JSON pointer ("/kubernetes.io/namespace") for nested claims. Only the
+ * token's own claims count: `hasOwnProperty` or `constructor` is a claim the JWT carries or
+ * nothing, never a member every object inherits.
+ */
 export function claim(payload: JWTPayload, name: string): unknown {
-  if (!name.startsWith('/')) return payload[name];
+  const parts = name.startsWith('/') ? name.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')) : [name];
   let cur: unknown = payload;
-  for (const part of name.slice(1).split('/')) {
-    if (!cur || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  for (const part of parts) {
+    if (!cur || typeof cur !== 'object' || !Object.hasOwn(cur, part)) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
   }
   return cur;
 }
