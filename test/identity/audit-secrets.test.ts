@@ -1,7 +1,7 @@
-// Finding: secrets reached the audit log and callers in pieces. Tokens given in any field or in
-// the path, numbers in wrapped data, and parts of a generated password that a database echoed
-// (folded to lower case, or cut where parsing stopped) must not be readable by either.
-import t from 'tap';
+// No secret is readable in the audit log or in an answer, even in pieces: a token given in any
+// field or in the path, numbers and booleans of wrapped data, and parts of a generated password
+// that a database echoed (folded to lower case, or cut where parsing stopped).
+import t, { type Test } from 'tap';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { pgHttp } from '../database/http-setup.js';
 
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
-async function audited(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function audited(t: Test) {
   const dir = mkdtempSync(join(tmpdir(), 'lessor-audit-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'audit.log');

@@ -1,6 +1,7 @@
-// Finding: AppRole logins had no brute-force limit, their answers told real role IDs from fake
-// ones, and userpass locked the real user out after five guesses by anyone. Limits are per
-// (subject, address) with a looser bound per address. Here on Redis, as `lessor server` runs.
+// Guessing AppRole secret IDs or userpass passwords is cut off after a few failures per
+// (subject, address), with a looser bound per address, and never locks the real caller out of a
+// correct login from another address; AppRole answers do not tell real role IDs from made-up
+// ones. Here on Redis, as `lessor server` runs.
 import t from 'tap';
 import { loginLimitCases } from './login-limit-cases.js';
 
