@@ -16,11 +16,11 @@ const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', '
 /** Names that exist in the fuzzed install, so generated requests reach real objects. */
 export const KNOWN_NAMES = ['r1', 'r2', 'u1', 'u2', 'narrow', 'app', 'default', 'root', 'pg', 'maria', 'reader', 'mreader', 'orders', 'main', 'svc'];
 
-/** Names the fuzz's narrow policy denies; their variants are drawn often, to try to get past the deny. */
-export const DENIED_NAMES = ['r1', 'u1', 'narrow', 'reader'];
-
 /** Case variants of a name: the way a deny rule on `r1` is dodged if the store folds case. */
-const caseVariants = (name: string) => fc.constantFrom(name, name.toUpperCase(), name[0]!.toUpperCase() + name.slice(1), ` ${name}`, `${name} `, `${name}\u0000`);
+export const caseVariants = (name: string) => fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(name.toUpperCase(), name[0]!.toUpperCase() + name.slice(1)) },
+  { weight: 2, arbitrary: fc.constantFrom(name, ` ${name}`, `${name} `, `${name}\u0000`, `${name}%00`) },
+);
 
 const hostileText = fc.constantFrom(
   '', ' ', '\u0000', 'a\u0000b', '..', '../..', '%00', '%2e%2e', '*', '+', '/', 'a/b', '\\', '\ud800', '\uffff', '\u202e',
@@ -130,20 +130,22 @@ export function bodyText(fields: Record<string, FieldSchema>): fc.Arbitrary<stri
 }
 
 /**
- * One path segment as it appears in the URL (already percent-encoded where it must be):
- * known names and their case variants, prototype keys, NULs, traversal, malformed escapes,
- * and values past the router's 2048-character parameter limit.
+ * One path segment as it appears in the URL (already percent-encoded where it must be): the
+ * names that exist at this route and their case variants, other names, prototype keys, NULs,
+ * traversal, malformed escapes, and values past the router's 2048-character parameter limit.
  */
-export const pathSegment: fc.Arbitrary<string> = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom(...DENIED_NAMES).chain(caseVariants).map(encode) },
-  { weight: 4, arbitrary: fc.constantFrom(...KNOWN_NAMES).chain(caseVariants).map(encode) },
-  { weight: 2, arbitrary: fc.constantFrom(...PROTO_KEYS) },
-  { weight: 2, arbitrary: fc.constantFrom('%00', 'a%00b', '..', '.', '%2e%2e', '%2F', 'a%2Fb', '%zz', '%', '%C0%AF', '%E2%80%AE', '*', '+', '%20', 'a;b', 'A', 'x'.repeat(200), 'x'.repeat(3000)) },
-  { weight: 2, arbitrary: hostileString.map(encode) },
-);
+export function pathSegment(names: string[]): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...names).chain(caseVariants).map(encode) },
+    { weight: 2, arbitrary: fc.constantFrom(...KNOWN_NAMES).chain(caseVariants).map(encode) },
+    { weight: 2, arbitrary: fc.constantFrom(...PROTO_KEYS) },
+    { weight: 2, arbitrary: fc.constantFrom('%00', 'a%00b', '..', '.', '%2e%2e', '%2F', 'a%2Fb', '%zz', '%', '%C0%AF', '%E2%80%AE', '*', '+', '%20', 'a;b', 'A', 'x'.repeat(200), 'x'.repeat(3000)) },
+    { weight: 2, arbitrary: hostileString.map(encode) },
+  );
+}
 
 /** What fills a `*` route: zero to three segments. */
-export const pathTail = fc.array(pathSegment, { maxLength: 3 }).map((xs) => xs.join('/'));
+export const pathTail = fc.array(pathSegment(KNOWN_NAMES), { maxLength: 3 }).map((xs) => xs.join('/'));
 
 export const queryString: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constant('') },

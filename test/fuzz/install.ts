@@ -6,6 +6,7 @@ import type { Test } from 'tap';
 import { testRuntime, type TestRuntime } from '../helpers/test-runtime.js';
 import { pgFixture } from '../database/pg-fixture.js';
 import { mariadbFixture } from '../database/mariadb-fixture.js';
+import { KNOWN_NAMES } from './hostile.js';
 
 /** u1's password; the narrow token must not be able to change it. */
 export const U1_PASSWORD = 'correct horse battery staple u1';
@@ -38,10 +39,39 @@ const NARROW_POLICY = {
  */
 export const NARROW_DENIED = [/^auth\/approle\/role\/r1/i, /^auth\/userpass\/users\/u1/i, /^sys\/policies\/acl\/narrow/i, /^sys\/policy\/narrow/i, /^database\/roles\/reader/];
 
+/** What exists under each collection of the install, so a route's parameters name real objects. */
+const NAMES: Array<[RegExp, string[]]> = [
+  [/^\/v1\/auth\/approle\/role\//, ['r1', 'r2']],
+  [/^\/v1\/auth\/userpass\//, ['u1', 'u2']],
+  [/^\/v1\/sys\/polic/, ['narrow', 'app', 'default', 'root']],
+  [/^\/v1\/database\/config\//, ['pg', 'maria']],
+  [/^\/v1\/database\//, ['reader', 'mreader']],
+  [/^\/v1\/apikey\//, ['orders']],
+  [/^\/v1\/jwt\/keys\//, ['main']],
+  [/^\/v1\/jwt\//, ['svc', 'main']],
+  [/^\/v1\/auth\/token\//, ['app']],
+];
+
+export function namesAt(url: string): string[] {
+  return NAMES.find(([re]) => re.test(url))?.[1] ?? KNOWN_NAMES;
+}
+
+/**
+ * The spelling of a denied name to try first on a route, if one is denied there: the one the
+ * narrow policy does not literally name (R1 for r1), except where names are case-sensitive.
+ */
+export function deniedSpelling(url: string): string | undefined {
+  if (/^\/v1\/auth\/approle\/role\/:/.test(url)) return 'R1';
+  if (/^\/v1\/auth\/userpass\/users\/:/.test(url)) return 'U1';
+  if (/^\/v1\/sys\/polic(y|ies\/acl)\/:/.test(url)) return 'NARROW';
+  if (/^\/v1\/database\/roles\/:/.test(url)) return 'reader';
+  return undefined;
+}
+
 export interface FuzzInstall {
   tr: TestRuntime;
-  narrowToken: string;
-  /** A root token the fuzz may revoke; `rootToken()` makes a new one when it has been. */
+  /** Tokens the fuzz may revoke (revoke-self is in the default policy): a new one when it has been. */
+  narrowToken(): Promise<string>;
   rootToken(): Promise<string>;
   /** The denied objects as root reads them (and whether u1's password still logs in). */
   deniedState(): Promise<Record<string, unknown>>;
@@ -70,11 +100,16 @@ export async function fuzzInstall(t: Test): Promise<FuzzInstall> {
   await must(tr, 'POST', 'jwt/keys/main', { algorithm: 'ES256' });
   await must(tr, 'POST', 'jwt/roles/svc', { key: 'main', ttl: '10m', audience: 'orders' });
   await must(tr, 'POST', 'auth/token/roles/app', { allowed_policies: ['app'] });
-  const narrowToken = (await must(tr, 'POST', 'auth/token/create', { policies: ['narrow'], ttl: '24h' })).auth.client_token as string;
-
+  const live = async (token: string) => token !== '' && (await tr.call('GET', 'auth/token/lookup-self', { token })).status === 200;
+  let narrow = '';
+  const narrowToken = async () => {
+    if (await live(narrow)) return narrow;
+    narrow = (await must(tr, 'POST', 'auth/token/create', { policies: ['narrow'], ttl: '24h' })).auth.client_token as string;
+    return narrow;
+  };
   let root = '';
   const rootToken = async () => {
-    if (root && (await tr.call('GET', 'auth/token/lookup-self', { token: root })).status === 200) return root;
+    if (await live(root)) return root;
     const made = await tr.call('POST', 'auth/token/create-orphan', { body: { policies: ['root'], ttl: '24h' } });
     // A server the fuzz has broken may refuse even this; fall back to the bootstrap root token
     // so the run goes on and its checks say what broke.

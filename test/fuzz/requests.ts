@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { LIST_METHOD } from '../../src/http/request-shape.js';
 import type { BodyFields } from './route-capture.js';
+import { namesAt } from './install.js';
 import { bodyText, bogusToken, extraHeaders, pathSegment, pathTail, queryString } from './hostile.js';
 
 /** A route as the fuzz targets it. */
@@ -28,7 +29,7 @@ function pathFor(url: string): fc.Arbitrary<string> {
   const parts = url.split(/(:[A-Za-z_]+|\*)/).filter(Boolean);
   return fc.tuple(...parts.map((p): fc.Arbitrary<string> => {
     if (p === '*') return fc.oneof(fc.constant(''), pathTail, pathTail.map((s) => `/${s}`));
-    if (p.startsWith(':')) return pathSegment;
+    if (p.startsWith(':')) return pathSegment(namesAt(url));
     return fc.constant(p);
   })).map((xs) => xs.join(''));
 }
@@ -59,8 +60,8 @@ export function requestFor(target: Target, token: string | undefined): fc.Arbitr
  * The tame request every property starts from (fast-check's `examples`): a routable path and
  * nothing hostile, so each route is reached at least once whatever the generators draw.
  */
-export function plainRequest(target: Target, token: string | undefined): FuzzRequest {
-  const path = target.url.replace(/:[A-Za-z_]+/g, 'fuzz').replace(/\*/g, 'fuzz');
+export function plainRequest(target: Target, token: string | undefined, name = 'fuzz'): FuzzRequest {
+  const path = target.url.replace(/:[A-Za-z_]+/g, name).replace(/\*/g, 'fuzz');
   const isList = target.method === LIST_METHOD;
   return {
     method: isList ? 'GET' : target.method,
