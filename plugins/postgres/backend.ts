@@ -239,6 +239,12 @@ export class PgBackend implements SqlBackend {
     for (const r of rows) yield r.rolname as string;
   }
 
+  async *listMarked(mark: string): AsyncIterable<string> {
+    const rows = await this.withClient('other', async (c) =>
+      (await c.query("SELECT rolname FROM pg_roles WHERE shobj_description(oid, 'pg_authid') = $1 AND NOT rolsuper ORDER BY rolname", [mark])).rows);
+    for (const r of rows) yield r.rolname as string;
+  }
+
   async close(): Promise<void> {
     await this.pool.end().catch(() => {});
   }

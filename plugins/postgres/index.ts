@@ -28,6 +28,8 @@ export const pgSpec: SqlEngineSpec = {
   passwordForStatements: async (config, password) =>
     config.password_authentication === 'scram-sha-256' ? scramVerifier(password, config.scram_iterations) : password,
   checkConfig: checkScramConfig,
+  // Roles have no owner column; a comment is the note PostgreSQL keeps on a role, dropped with it.
+  markStatement: (username, mark) => `COMMENT ON ROLE ${pgDialect.quoteIdent(username)} IS ${pgDialect.quoteLiteral(mark)}`,
   open: (config, url, log) => new PgBackend(config, url, log),
 };
 

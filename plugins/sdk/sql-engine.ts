@@ -32,6 +32,8 @@ export interface SqlBackend {
   /** Changes the admin's own password (rotate-root). */
   changeOwnPassword(password: string): Promise<void>;
   listUsers(prefix: string): AsyncIterable<string>;
+  /** Users whose note in the server (see SqlEngineSpec.markStatement) is exactly `mark`. */
+  listMarked?(mark: string): AsyncIterable<string>;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,12 @@ export interface SqlEngineSpec {
    * for password_authentication=scram-sha-256). Default: the password itself.
    */
   passwordForStatements?(config: DatabaseConfig, password: string): Promise<string>;
+  /**
+   * A statement that leaves `mark` on the new user in the server itself (PostgreSQL: COMMENT ON
+   * ROLE), run in the creation's own transaction. Absent where the server keeps no such note
+   * (MariaDB): ownership then rests on the core's record alone.
+   */
+  markStatement?(username: string, mark: string): string;
   /** Engine-specific checks of a config beyond its schema; throws configError (a 400). */
   checkConfig?(config: DatabaseConfig): void;
   /** Builds the pool (lazily connecting); connectionUrl already has credentials filled in. */
@@ -65,6 +73,9 @@ export function pendingRootKey(config: DatabaseConfig): string {
   const id = createHash('sha256').update(`${config.connection_url}\n${config.username ?? ''}`).digest('hex').slice(0, 24);
   return `rotate-root:${id}`;
 }
+
+/** The note a credential carries in the server: whose it is (NewCredentialRequest.owner). */
+export const ownerMark = (owner: string) => `lessor-owner:${owner}`;
 
 function adminUsername(config: DatabaseConfig): string | undefined {
   if (config.username) return config.username;
@@ -177,6 +188,7 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
     const values = { name: username, username, password: inStatements, expiration: this.spec.formatExpiration(req.expiresAt) };
     const creation = this.render(req.role.creation_statements, values);
     if (creation.length === 0) throw configError('creation_statements are required');
+    if (req.owner && this.spec.markStatement) creation.push(this.spec.markStatement(username, ownerMark(req.owner)));
     const rollback = req.role.rollback_statements !== undefined ? this.render(req.role.rollback_statements, values) : undefined;
     await this.guard([password, inStatements], () => this.db.createUser(username, creation, rollback));
     ctx.log.debug({ username, role: req.roleName }, 'database user created');
@@ -266,6 +278,16 @@ export class SqlEngine implements SecretsEngine<DatabaseConfig, DatabaseRole> {
   /** The admin's own check (one small query): the target answers and lessor may act on it. */
   async probe(): Promise<void> {
     await this.guard([], () => this.db.verify());
+  }
+
+  async *listMarked(owner: string, ctx: EngineContext): AsyncIterable<string> {
+    if (!this.db.listMarked) return;
+    const admin = adminUsername(this.config);
+    for await (const name of this.db.listMarked(ownerMark(owner))) {
+      if (name === admin || !SAFE_USERNAME.test(name)) continue;
+      if ((await ctx.state.get(staticUserKey(name))) !== undefined) continue;
+      yield name;
+    }
   }
 
   async *listCredentials(ctx: EngineContext): AsyncIterable<string> {

@@ -86,6 +86,13 @@ export interface NewCredentialRequest<Role> {
   expiresAt: number;
   maxExpiresAt: number;
   leaseId: string;
+  /**
+   * Opaque id of the issuing config (this install, mount and config; not derivable from their
+   * names). An engine that can keep a note on a credential in the target stores it there, so
+   * the reconciler can prove the credential is this config's even without the core's own record
+   * (see listMarked). Absent: mark nothing.
+   */
+  owner?: string;
 }
 
 export interface NewCredentialResult {
@@ -128,6 +135,8 @@ export interface SecretsEngine<Config, Role> {
    * broad (every name with the template's prefix).
    */
   listCredentials?(ctx: EngineContext): AsyncIterable<string>;
+  /** Optional: credential ids in the target that carry `owner`'s mark (NewCredentialRequest.owner). */
+  listMarked?(owner: string, ctx: EngineContext): AsyncIterable<string>;
   /**
    * Optional: resolves if the target answers now (a cheap query), else throws an 'unavailable'
    * EngineError. The reaper calls it while revocations wait for an unreachable target, and runs

@@ -7,6 +7,7 @@ import type { LeaseService } from '../leases/lease-service.js';
 import { targetOf } from '../leases/lease-store.js';
 import { cleanEngineError, toHttpError } from './engine-errors.js';
 import { IMPLICIT_CONFIG, type EngineInstance, type Engines } from './engines.js';
+import { ownerIds } from './owner-ids.js';
 import { requesterOf, roleAllowed } from './validate.js';
 
 const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,128}$' } } };
@@ -18,6 +19,7 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
   const configPath = plugins.find((p) => p.mount.configPath)?.mount.configPath;
   const roleField = plugins.find((p) => p.mount.roleConfigField)?.mount.roleConfigField;
   const repo = engines.repo;
+  const ownerOf = ownerIds(repo, mount);
   /** engines.using, with the lookup's own failures (no such config, one that cannot start) as HTTP errors. */
   const using = <T>(configName: string, fn: (inst: EngineInstance) => Promise<T>, opts?: { at?: number }) =>
     engines.using(mount, configName, fn, opts).catch((err: unknown) => Promise.reject(toHttpError(err, [], { mount, config: configName })));
@@ -55,9 +57,12 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
           create: async (r) => {
             // The ownership record the reconciler trusts: written after the pending lease and
             // before the credential exists, so nothing this config made is ever unrecorded.
-            if (engine.listCredentials) await leases.store.ownedAdd(targetOf({ mount, config: configName }), r.credentialId);
+            let owner: string | undefined;
+            if (engine.listCredentials) {
+              [owner] = await Promise.all([ownerOf(configName), leases.store.ownedAdd(targetOf({ mount, config: configName }), r.credentialId)]);
+            }
             try {
-              return await engine.newCredential({ ...r, roleName, role, requester }, ctx);
+              return await engine.newCredential({ ...r, roleName, role, requester, owner }, ctx);
             } catch (err) {
               throw cleanEngineError(err, inst.secrets);
             }
@@ -150,8 +155,10 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
         if (!engine.listCredentials) throw badRequest(`the ${inst.plugin.type} engine cannot list its credentials`);
         const ctx = engines.ctx(mount, inst.plugin);
         const present = new Set<string>();
+        const marked = new Set<string>();
         try {
           for await (const id of engine.listCredentials(ctx)) present.add(id);
+          if (engine.listMarked) for await (const id of engine.listMarked(await ownerOf(name), ctx)) marked.add(id);
         } catch (err) {
           throw toHttpError(err, inst.secrets, { mount, config: name });
         }
@@ -159,10 +166,13 @@ export function credsRoutes(app: FastifyInstance, engines: Engines, leases: Leas
         // pending lease written before its ownership record, so an owned id without a lease
         // was revoked or lost; one whose revocation finished between the reads left the
         // ownership record before its lease, so the second read of the record drops it.
+        // A credential carrying this config's mark in the target is its own too, even if the
+        // record was lost with the lease store.
         const owned = await leases.store.ownedList(target);
         const live = await engines.liveCredentialIds(mount, name);
         const stillOwned = new Set(await leases.store.ownedList(target));
-        const orphans = owned.filter((id) => present.has(id) && !live.has(id) && stillOwned.has(id)).sort();
+        const candidates = new Set([...owned.filter((id) => present.has(id) && stillOwned.has(id)), ...marked]);
+        const orphans = [...candidates].filter((id) => !live.has(id)).sort();
         const revoked: string[] = [];
         if (!dryRun) {
           for (const credentialId of orphans) {

@@ -108,3 +108,41 @@ for (const [name, make] of Object.entries(targets)) {
     t.same((await a.call('POST', 'database/reconcile/one', { body: {} })).body.data.orphans, [], 'a re-created name is not this config\'s');
   });
 }
+
+// PostgreSQL also keeps the mark in the server (COMMENT ON ROLE, in the creation's transaction):
+// a credential whose lease and ownership record were both lost with the lease store is still
+// found by it, and a mark made by another config or deployment (or copied by hand) is not ours.
+t.test('postgres: the mark in the server finds what the lease store forgot, and only that', async (t) => {
+  const fx = await pgFixture(t);
+  const target: Target = {
+    tag: fx.tag, config: fx.config, role: fx.groupRole, canLogin: fx.canSelect, exists: fx.roleExists,
+    createByHand: async (user, password) => void (await fx.su(`CREATE ROLE "${user}" LOGIN PASSWORD '${password}' IN ROLE "${fx.group}"`)),
+  };
+  const a = await deployment(t, target, ['one', 'two']);
+  const b = await deployment(t, target, ['one']);
+  const markOf = async (user: string) =>
+    (await fx.su("SELECT shobj_description(oid, 'pg_authid') AS mark FROM pg_roles WHERE rolname = $1", [user])).rows[0]?.mark as string | null;
+
+  const live = await creds(a, 'one-app');
+  const forgotten = await creds(a, 'one-app');
+  const otherConfig = await creds(a, 'two-app');
+  const otherDeployment = await creds(b, 'one-app');
+  t.match(await markOf(forgotten.data.username), /^lessor-owner:[0-9a-f]{32}$/, 'the role carries its owner\'s mark');
+  t.equal(await markOf(live.data.username), await markOf(forgotten.data.username), 'one mark per config');
+  t.not(await markOf(otherConfig.data.username), await markOf(live.data.username), 'another config has its own');
+  t.not(await markOf(otherDeployment.data.username), await markOf(live.data.username), 'another deployment too, same config name');
+
+  // The lease store lost the lease and the ownership record alike.
+  await a.rt.leases.store.remove(forgotten.lease_id);
+  await a.rt.leases.store.ownedRemove('database|one', forgotten.data.username);
+  // Other configs' credentials left without a lease, and a user with a copied mark.
+  for (const c of [otherConfig, otherDeployment]) await (c === otherConfig ? a : b).rt.leases.store.remove(c.lease_id);
+  const copied = { username: `${fx.tag}-copied-mark`, password: 'copied-mark-pw' };
+  await target.createByHand(copied.username, copied.password);
+  await fx.su(`COMMENT ON ROLE "${copied.username}" IS '${await markOf(otherDeployment.data.username)}'`);
+
+  const wet = await a.call('POST', 'database/reconcile/one', { body: { dry_run: false } });
+  t.same(wet.body.data, { dry_run: false, orphans: [forgotten.data.username], revoked: [forgotten.data.username] }, 'found by its mark alone');
+  t.notOk(await fx.roleExists(forgotten.data.username));
+  for (const u of [live.data, otherConfig.data, otherDeployment.data, copied]) t.ok(await fx.canSelect(u.username, u.password), `${u.username} untouched`);
+});
