@@ -206,10 +206,12 @@ export class LeaseService {
     const { store, clock, metrics, log, options } = this.deps;
     const lease = await this.owned(caller, id);
     if (!lease) throw badRequest(`lease not found: ${id} has expired or was revoked`);
-    if (lease.revoking) throw badRequest(`lease ${id} is being revoked and cannot be renewed`);
     if (lease.state === 'irrevocable') throw badRequest(`lease ${id} has expired and could not be revoked; it cannot be renewed`);
+    // Only the message: a lease the reaper took at its expiry is marked revoking too, and its
+    // client is told it expired. The store decides at renewBegin, by the clock read there.
+    if (lease.expireTime <= clock()) throw badRequest(`lease ${id} has expired and cannot be renewed`);
+    if (lease.revoking) throw badRequest(`lease ${id} is being revoked and cannot be renewed`);
     if (lease.state === 'pending') throw badRequest(`lease ${id} is still being issued`);
-    // Expiry is judged when the renewal takes the lease, by the same clock that sets the new one.
     const now = clock();
     const increment = incrementSec && incrementSec > 0 ? incrementSec : lease.ttl;
     let newExpire = now + increment * 1000;
