@@ -162,7 +162,7 @@ const headerValue = fc.oneof(
 /** Most requests carry no extra header, so a header refused up front does not hide the rest. */
 export const extraHeaders: fc.Arbitrary<Record<string, string>> = fc.oneof({ weight: 3, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fc.record({
   'content-type': fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'x/y'),
-  'x-vault-wrap-ttl': headerValue,
+  'x-vault-wrap-ttl': fc.oneof(fc.constantFrom('768h', '60s', '5m', '1h', '99999999h', '1e309s'), headerValue),
   'x-vault-request': fc.constant('true'),
   'x-forwarded-for': headerValue,
   authorization: headerValue.map((v) => `Bearer ${v}`),
