@@ -16,6 +16,8 @@ export interface LeaseRecord {
   lower: number;
   /** ...and at or before this (answer received + TTL granted). */
   upper: number;
+  /** The last renew request sent, answered or not: a renewal may hold the lease from the reaper for a moment. */
+  lastRenewSentAt?: number;
   /** Sent a revoke (whatever its answer): from then on a dead credential is expected. */
   revokeSentAt?: number;
   /** A revoke answered 204. */

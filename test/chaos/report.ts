@@ -1,6 +1,6 @@
 // The chaos run's verdict: counters per engine, answers per route, reaper lag per window
 // (quiet, and around each fault), the goals, and the findings themselves.
-import type { Engine, Ledger } from './ledger.js';
+import type { Engine, Ledger, LeaseRecord } from './ledger.js';
 import { ENGINES } from './ledger.js';
 
 export interface LagStats {
@@ -40,29 +40,35 @@ export function lagSamples(ledger: Ledger): Map<string, number[]> {
   };
   for (const l of ledger.leases.values()) {
     if (l.revokeSentAt !== undefined || l.goneAt === undefined) continue;
-    const due = l.lower;
-    let window = QUIET;
-    let from = due;
-    for (const [i, f] of ledger.faultsFor(l.engine).entries()) {
-      const repaired = f.end ?? Infinity;
-      const name = `${f.kind}#${i + 1}`;
-      if (f.kind === 'pg-down' || f.kind === 'mariadb-down') {
-        if (due >= f.start - 1000 && due <= repaired + 5000) { window = `${f.kind} (from repair)`; from = Math.max(due, repaired); }
-      } else if (due >= f.start - 2000 && due <= repaired + 5000) {
-        window = name.replace(/#\d+$/, '');
-      }
-    }
+    const { window, from } = lagWindow(ledger, l);
     add(window, l.goneAt - from);
   }
   return out;
 }
 
-/** The five leases the reaper took longest over, with when they fell due. */
-function slowest(ledger: Ledger): string[] {
+/** Which window a lease fell due in, and when its reaping could start (a target's return, for an outage). */
+function lagWindow(ledger: Ledger, l: LeaseRecord): { window: string; from: number } {
+  const due = l.lower;
+  let window = QUIET;
+  let from = due;
+  for (const f of ledger.faultsFor(l.engine)) {
+    const repaired = f.end ?? Infinity;
+    if (f.kind === 'pg-down' || f.kind === 'mariadb-down') {
+      if (due >= f.start - 1000 && due <= repaired + 5000) { window = `${f.kind} (from repair)`; from = Math.max(due, repaired); }
+    } else if (due >= f.start - 2000 && due <= repaired + 5000) {
+      window = f.kind;
+    }
+  }
+  return { window, from };
+}
+
+/** The five leases the reaper took longest over (outside fault windows if quiet), with when they fell due. */
+function slowest(ledger: Ledger, quiet = false): string[] {
   return [...ledger.leases.values()]
-    .filter((l) => l.revokeSentAt === undefined && l.goneAt !== undefined)
+    .filter((l) => l.revokeSentAt === undefined && l.goneAt !== undefined && (!quiet || lagWindow(ledger, l).window === QUIET))
     .sort((a, b) => (b.goneAt! - b.lower) - (a.goneAt! - a.lower)).slice(0, 5)
-    .map((l) => `${l.engine} due ${ledger.t(l.lower)}${ledger.during(l.lower)} gone ${ledger.t(l.goneAt)}`);
+    .map((l) => `${l.engine} due ${ledger.t(l.lower)}${ledger.during(l.lower)} gone ${ledger.t(l.goneAt)}` +
+      (l.lastRenewSentAt ? `, last renew sent ${l.lower - l.lastRenewSentAt} ms before due` : ''));
 }
 
 function pct(sorted: number[], p: number): number {
@@ -144,6 +150,7 @@ export function summarize(ledger: Ledger, header: string, extra: { orphanDetails
     'reaper lag: lease expiry → user gone from the target (outage rows: from the target\'s return)',
     table(['window', 'n', 'p50', 'p99', 'max'], lag.map((l) => [l.window, l.n, ms(l.p50), ms(l.p99), ms(l.max)])),
     'slowest reaps: ' + slowest(ledger).join('; '),
+    'slowest quiet reaps: ' + slowest(ledger, true).join('; '),
     '',
     'faults: ' + ledger.faults.map((f) => `${f.kind} ${ledger.t(f.start)}–${f.end ? ledger.t(f.end) : '?'}`).join(', '),
     '',

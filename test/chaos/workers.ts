@@ -119,6 +119,7 @@ export class Workers {
     const c = this.ledger.counters[lease.engine];
     const increment = this.opts.defaultTtlSec;
     while (Date.now() < lease.lower) {
+      lease.lastRenewSentAt = Date.now();
       const a = await this.client.call('PUT', 'sys/leases/renew', 'sys/leases/renew', { lease_id: lease.id, increment });
       if (a.kind === 'ok' && a.status === 200) {
         c.renewed++;
