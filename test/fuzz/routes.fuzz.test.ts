@@ -19,7 +19,7 @@ import { describe, plainRequest, requestFor, send, type Answer, type FuzzRequest
 
 const SEED = Number(process.env.FUZZ_SEED ?? 2112);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 6);
-// The CI default takes about a minute here; a longer run scales with the run count.
+// The CI default takes 25-80 s here, depending on load; a longer run scales with the run count.
 t.setTimeout(Math.max(120_000, 25_000 * RUNS + 60_000));
 
 const capture = captureRoutes();
@@ -112,12 +112,12 @@ t.test('fuzz every route: unauthenticated, narrow token, root', async (t) => {
         return true;
       });
       const seed = seedFor(phase, routeKey(target.method, target.url));
-      // No shrinking: every step would be another request against shared state, and the
-      // first failing input with its server log is what a person needs.
       // Every run starts from a tame request, and the narrow token also tries the denied name
       // in another spelling (R1 for r1), so that case is checked on every CI run.
       const denied = phase === 'narrow' ? deniedSpelling(target.url) : undefined;
       const examples: Array<[FuzzRequest]> = [[plainRequest(target, token)], ...(denied ? [[plainRequest(target, token, denied)] as [FuzzRequest]] : [])];
+      // No shrinking: every step would be another request against shared state, and the
+      // first failing input with its server log is what a person needs.
       const out = await fc.check(property, { seed, endOnFailure: true, numRuns: RUNS + examples.length, examples });
       if (out.failed) {
         t.fail(`${phase} ${verb(target.method)} ${target.url}`, {
