@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { RedisClient } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
@@ -54,6 +55,23 @@ export interface LoginLimiter {
 
 const TOO_MANY = 'too many login attempts from this address; try again later';
 
+/**
+ * The source a limit counts: an IPv4 address (an IPv4-mapped IPv6 one as plain IPv4), or the /64
+ * an IPv6 address lies in. One host is handed a whole /64 (SLAAC, privacy addresses), so counting
+ * full IPv6 addresses would give a guesser 2^64 fresh addresses, each with its own five guesses.
+ */
+export function limitSource(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped && isIP(mapped[1]) === 4) return mapped[1];
+  if (isIP(ip) !== 6) return ip;
+  const bare = ip.split('%')[0].toLowerCase();
+  const [head, tail] = bare.includes('::') ? bare.split('::') : [bare, undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => Number.parseInt(g, 16).toString(16)).join(':')}::/64`;
+}
+
 /** A role ID is any string the caller sends: keys carry its digest, never the value or its length. */
 const digest = (subject: string) => createHash('sha256').update(subject, 'utf8').digest('base64url');
 
@@ -74,7 +92,8 @@ export class RedisLoginLimiter implements LoginLimiter {
     return [this.keys.key('login', this.method, 'fail', pair), this.keys.key('login', this.method, 'inflight', pair)];
   }
 
-  async attempt(ip: string, subject: string): Promise<void> {
+  async attempt(address: string, subject: string): Promise<void> {
+    const ip = limitSource(address);
     const l = this.limits;
     let over: number;
     try {
@@ -90,7 +109,8 @@ export class RedisLoginLimiter implements LoginLimiter {
     if (over) throw rateLimited(TOO_MANY);
   }
 
-  async done(ip: string, subject: string, outcome: LoginOutcome): Promise<void> {
+  async done(address: string, subject: string, outcome: LoginOutcome): Promise<void> {
+    const ip = limitSource(address);
     try {
       await runScript(this.redis, 'loginDone', [this.addressKey('ip-fail', ip), ...this.pairKeys(ip, subject)], [
         outcome,
@@ -131,7 +151,8 @@ export class MemoryLoginLimiter implements LoginLimiter {
 
   private pair = (ip: string, subject: string) => `${digest(subject)}\u0000${ip}`;
 
-  async attempt(ip: string, subject: string): Promise<void> {
+  async attempt(address: string, subject: string): Promise<void> {
+    const ip = limitSource(address);
     const l = this.limits;
     if (l.attemptsPerAddress > 0 && this.bump(`ip\u0000${ip}`, 1, l.windowMs) > l.attemptsPerAddress) throw rateLimited(TOO_MANY);
     const pair = this.pair(ip, subject);
@@ -146,7 +167,8 @@ export class MemoryLoginLimiter implements LoginLimiter {
     this.inFlight.set(pair, inFlight + 1);
   }
 
-  async done(ip: string, subject: string, outcome: LoginOutcome): Promise<void> {
+  async done(address: string, subject: string, outcome: LoginOutcome): Promise<void> {
+    const ip = limitSource(address);
     const pair = this.pair(ip, subject);
     const left = (this.inFlight.get(pair) ?? 1) - 1;
     if (left > 0) this.inFlight.set(pair, left);
