@@ -80,6 +80,7 @@ t.test('fuzz every route: unauthenticated, narrow token, root', async (t) => {
   t.comment(`FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}: ${targets.length} routes × 3 callers × (1 plain + ${RUNS} fuzzed) runs`);
 
   const before = await f.deniedState();
+  t.equal(before['u1 logs in with its password'], 200, 'u1 logs in before the fuzz (so the check after it means something)');
   const counts = new Map<number, number>();
   /** 502s and 503s the properties allow, by route, so a person can look at them. */
   const tolerated = new Map<string, number>();
