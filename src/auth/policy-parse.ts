@@ -26,12 +26,17 @@ type Dict = Record<string, unknown>;
 const dict = (): Dict => Object.create(null) as Dict;
 const isDict = (v: unknown): v is Dict => !!v && typeof v === 'object' && !Array.isArray(v);
 
-/** HCL-to-JSON converters sometimes write a map as a list of one-key objects: merged into one. */
-function merged(list: unknown[], what: string): Dict {
-  const out = dict();
+/**
+ * The entries of a map that HCL-to-JSON converters may write as a list of one-key objects. A key
+ * given more than once keeps every value, in order: Vault merges two blocks for one path (a
+ * deny in either wins), so the later one must not replace the earlier.
+ */
+function entries(value: unknown, what: string): Array<[string, unknown]> {
+  const list = Array.isArray(value) ? value : [value];
+  const out: Array<[string, unknown]> = [];
   for (const item of list) {
     if (!isDict(item)) throw new PolicyParseError(`${what} must be an object`);
-    for (const [k, v] of Object.entries(item)) out[k] = v;
+    out.push(...Object.entries(item));
   }
   return out;
 }
@@ -56,35 +61,39 @@ function toRules(doc: unknown): PolicyRules {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new PolicyParseError('policy must be an object with a "path" field');
   const extra = Object.keys(doc).filter((k) => k !== 'path');
   if (extra.length) throw new PolicyParseError(`unsupported policy field "${extra[0]}"`);
-  let paths = (doc as { path?: unknown }).path;
+  const paths = (doc as { path?: unknown }).path;
   if (paths === undefined) return {};
-  // HCL-to-JSON converters sometimes produce a list of one-key objects.
-  if (Array.isArray(paths)) paths = merged(paths, '"path"');
-  if (!isDict(paths)) throw new PolicyParseError('"path" must be an object');
+  if (!isDict(paths) && !Array.isArray(paths)) throw new PolicyParseError('"path" must be an object');
   const rules = dict() as PolicyRules;
-  for (const [pattern, body] of Object.entries(paths)) {
+  for (const [pattern, body] of entries(paths, '"path"')) {
     checkPattern(pattern);
-    const b = Array.isArray(body) ? merged(body, `path "${pattern}"`) : body;
-    if (!isDict(b)) throw new PolicyParseError(`path "${pattern}" must be an object`);
-    for (const key of Object.keys(b)) {
-      if (key !== 'capabilities' && key !== 'policy') throw new PolicyParseError(`path "${pattern}": "${key}" is not supported by lessor`);
+    // One block, a list of them (a converter's form, or the same path written twice): each counts.
+    for (const b of Array.isArray(body) ? body : [body]) {
+      if (!isDict(b)) throw new PolicyParseError(`path "${pattern}" must be an object`);
+      rules[pattern] = [...new Set([...(rules[pattern] ?? []), ...blockCapabilities(pattern, b)])];
     }
-    const caps: Capability[] = [];
-    if (b.capabilities !== undefined) {
-      if (!Array.isArray(b.capabilities)) throw new PolicyParseError(`path "${pattern}": capabilities must be a list`);
-      for (const c of b.capabilities) {
-        if (!CAPABILITIES.includes(c as Capability)) throw new PolicyParseError(`path "${pattern}": unknown capability "${String(c)}"`);
-        caps.push(c as Capability);
-      }
-    }
-    if (b.policy !== undefined) {
-      const legacy = LEGACY.get(String(b.policy));
-      if (!legacy) throw new PolicyParseError(`path "${pattern}": unknown policy "${String(b.policy)}"`);
-      caps.push(...legacy);
-    }
-    rules[pattern] = [...new Set([...(rules[pattern] ?? []), ...caps])];
   }
   return rules;
+}
+
+function blockCapabilities(pattern: string, b: Dict): Capability[] {
+  for (const key of Object.keys(b)) {
+    if (key !== 'capabilities' && key !== 'policy') throw new PolicyParseError(`path "${pattern}": "${key}" is not supported by lessor`);
+  }
+  const caps: Capability[] = [];
+  if (b.capabilities !== undefined) {
+    if (!Array.isArray(b.capabilities)) throw new PolicyParseError(`path "${pattern}": capabilities must be a list`);
+    for (const c of b.capabilities) {
+      if (!CAPABILITIES.includes(c as Capability)) throw new PolicyParseError(`path "${pattern}": unknown capability "${String(c)}"`);
+      caps.push(c as Capability);
+    }
+  }
+  if (b.policy !== undefined) {
+    const legacy = LEGACY.get(String(b.policy));
+    if (!legacy) throw new PolicyParseError(`path "${pattern}": unknown policy "${String(b.policy)}"`);
+    caps.push(...legacy);
+  }
+  return caps;
 }
 
 function checkPattern(p: string) {
@@ -174,7 +183,16 @@ export function parseHcl(src: string): Dict {
       if (key.kind !== 'ident' && key.kind !== 'str') throw new PolicyParseError(`unexpected "${key.value}" in policy`);
       if (peek()?.value === '=') {
         pos++;
-        obj[key.value] = value();
+        const v = value();
+        // Written twice in one block: both lists count (a later `capabilities` must not drop an
+        // earlier deny); anything else twice is ambiguous and refused.
+        if (key.value in obj) {
+          const prev = obj[key.value];
+          if (!Array.isArray(prev) || !Array.isArray(v)) throw new PolicyParseError(`"${key.value}" is set twice`);
+          obj[key.value] = [...prev, ...v];
+        } else {
+          obj[key.value] = v;
+        }
       } else {
         // block: key "label" { ... }
         const label = toks[pos++];
@@ -184,7 +202,9 @@ export function parseHcl(src: string): Dict {
         expect('}');
         const group = (obj[key.value] ??= dict());
         if (!isDict(group)) throw new PolicyParseError(`"${key.value}" is both a value and a block`);
-        group[label.value] = inner;
+        // The same label twice (two `path "x"` blocks): both kept, for toRules to merge as Vault does.
+        const prev = group[label.value];
+        group[label.value] = prev === undefined ? inner : [...(Array.isArray(prev) ? prev : [prev]), inner];
       }
     }
     return obj;
