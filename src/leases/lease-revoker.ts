@@ -58,8 +58,11 @@ export class LeaseRevoker {
     return Math.max(1, Math.round(raw * (1 + jitter * (2 * r() - 1))));
   }
 
-  /** `failed` hears the engine's error, so a synchronous revoke can answer by its cause. */
-  async revoke(lease: LeaseRecord, failed?: (err: unknown) => void): Promise<RevokeOutcome> {
+  /**
+   * `failed` hears the engine's error, so a synchronous revoke can answer by its cause. `extra`:
+   * this try is a caller's, between the reaper's scheduled ones, and a failure spends no attempt.
+   */
+  async revoke(lease: LeaseRecord, failed?: (err: unknown) => void, extra = false): Promise<RevokeOutcome> {
     const { store, log, metrics } = this.deps;
     try {
       await withTimeout(this.deps.engines().deleteCredential(lease), this.deps.timeoutMs);
@@ -69,8 +72,9 @@ export class LeaseRevoker {
       const message = err instanceof Error ? err.message : String(err);
       metrics.revocationFailures.inc({ mount: lease.mount, kind });
       const now = this.deps.clock();
-      const next = now + this.nextDelay(lease.attempts + 1);
-      const f = await store.fail(lease.id, now, next, this.deps.backoff.maxAttempts, message, kind === 'unrecoverable');
+      const next = now + this.nextDelay(lease.attempts + (extra ? 0 : 1));
+      const failKind = kind === 'unrecoverable' ? 'final' : extra ? 'extra' : 'attempt';
+      const f = await store.fail(lease.id, now, next, this.deps.backoff.maxAttempts, message, failKind);
       if (f.gone) return 'revoked'; // revoke-force or another replica finished it meanwhile
       if (f.irrevocable) {
         log.error({ leaseId: lease.id, attempts: f.attempts, kind, error: message }, 'lease irrevocable: revocation keeps failing');

@@ -158,7 +158,8 @@ export class LeaseService {
     if (!(await this.deps.store.markRevoking(id, now, now + this.deps.options.claimTimeoutMs))) return 'revoked';
     const lease = await this.deps.store.get(id);
     if (!lease) return 'revoked';
-    return this.deps.revoker.revoke(lease, failed);
+    // A lease that already failed is on the reaper's schedule: this try is an extra one.
+    return this.deps.revoker.revoke(lease, failed, lease.attempts > 0);
   }
 
   private async tokenLive(tokenId: string): Promise<boolean> {

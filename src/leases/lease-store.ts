@@ -47,6 +47,14 @@ export type RenewOutcome = 'ok' | 'not_found' | 'not_active' | 'expired' | 'revo
 /** A reaper's take: 'taken' (it revokes), or given back: 'renewed', 'held' (a renewal holds it), 'gone'. */
 export type TakeOutcome = 'taken' | 'renewed' | 'held' | 'gone';
 
+/**
+ * How a failed revocation counts: 'attempt' spends one of the lease's attempts (the reaper's
+ * scheduled tries); 'extra' does not (a caller's synchronous revoke of a lease the reaper already
+ * retries: a client retrying every few milliseconds must not spend a day's budget in seconds);
+ * 'final' makes it irrevocable now (the engine said it can never succeed).
+ */
+export type FailKind = 'attempt' | 'extra' | 'final';
+
 export interface FailOutcome {
   attempts: number;
   irrevocable: boolean;
@@ -87,7 +95,7 @@ export interface LeaseStore {
   /** Forgets a lease; false if it was already gone. */
   remove(id: string): Promise<boolean>;
   /** A failed revocation: retry at nextAttempt, or irrevocable after maxAttempts (or now). */
-  fail(id: string, now: number, nextAttempt: number, maxAttempts: number, error: string, irrevocableNow: boolean): Promise<FailOutcome>;
+  fail(id: string, now: number, nextAttempt: number, maxAttempts: number, error: string, kind: FailKind): Promise<FailOutcome>;
   /** Lease ids starting with prefix, sorted. */
   listPrefix(prefix: string, limit?: number): Promise<string[]>;
   /** Marks every lease under prefix for revocation, due now; returns how many. */

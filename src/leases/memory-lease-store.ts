@@ -1,6 +1,6 @@
 import {
   countField,
-  type FailOutcome, type LeaseIntent, type LeaseRecord, type LeaseStore, type RenewOutcome, type TakeOutcome,
+  type FailKind, type FailOutcome, type LeaseIntent, type LeaseRecord, type LeaseStore, type RenewOutcome, type TakeOutcome,
 } from './lease-store.js';
 
 /**
@@ -129,12 +129,12 @@ export class MemoryLeaseStore implements LeaseStore {
     return existed;
   }
 
-  async fail(id: string, now: number, nextAttempt: number, maxAttempts: number, error: string, irrevocableNow: boolean): Promise<FailOutcome> {
+  async fail(id: string, now: number, nextAttempt: number, maxAttempts: number, error: string, kind: FailKind): Promise<FailOutcome> {
     const l = this.leases.get(id);
     if (!l) return { attempts: 0, irrevocable: false, gone: true };
-    l.attempts += 1;
+    if (kind !== 'extra') l.attempts += 1;
     l.lastError = error.slice(0, 500);
-    if (irrevocableNow || l.attempts >= maxAttempts) {
+    if (kind === 'final' || (kind === 'attempt' && l.attempts >= maxAttempts)) {
       l.state = 'irrevocable';
       l.revoking = false;
       this.due.delete(id);

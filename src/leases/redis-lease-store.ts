@@ -3,7 +3,7 @@ import type { RedisKeys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import {
   countField, RECORD_GC_MS,
-  type FailOutcome, type LeaseIntent, type LeaseRecord, type LeaseStore, type RenewOutcome, type TakeOutcome,
+  type FailKind, type FailOutcome, type LeaseIntent, type LeaseRecord, type LeaseStore, type RenewOutcome, type TakeOutcome,
 } from './lease-store.js';
 
 const RENEW_OUTCOMES: Record<number, RenewOutcome> = { 1: 'ok', [-1]: 'not_found', [-2]: 'not_active', [-3]: 'expired', [-4]: 'revoking', [-5]: 'busy', [-6]: 'lost' };
@@ -124,10 +124,10 @@ export class RedisLeaseStore implements LeaseStore {
     return r === 1;
   }
 
-  async fail(id: string, now: number, nextAttempt: number, maxAttempts: number, error: string, irrevocableNow: boolean): Promise<FailOutcome> {
+  async fail(id: string, now: number, nextAttempt: number, maxAttempts: number, error: string, kind: FailKind): Promise<FailOutcome> {
     const [attempts, flag] = await runScript<[number, number]>(this.redis, 'leaseFail',
       [this.rec(id), this.due, this.irrevocable, this.revoking],
-      [id, now, nextAttempt, maxAttempts, error.slice(0, 500), irrevocableNow ? '1' : '0']);
+      [id, now, nextAttempt, maxAttempts, error.slice(0, 500), kind]);
     return { attempts, irrevocable: flag === 1, gone: flag === -1 };
   }
 

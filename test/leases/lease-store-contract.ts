@@ -163,12 +163,13 @@ export function leaseStoreContract(t: Test, make: (t: Test) => Promise<LeaseStor
     const s = await make(t);
     const l = intent();
     await s.create(l, 'active', now);
-    let f = await s.fail(l.id, now, now + 1000, 3, 'boom 1', false);
+    let f = await s.fail(l.id, now, now + 1000, 3, 'boom 1', 'attempt');
     t.same(f, { attempts: 1, irrevocable: false, gone: false });
     t.same(await s.claimDue(now + 999, now + 2000, 10), []);
     t.same(await s.claimDue(now + 1000, now + 2000, 10), [l.id]);
-    f = await s.fail(l.id, now, now + 1000, 3, 'boom 2', false);
-    f = await s.fail(l.id, now + 5, now + 1000, 3, 'boom 3', false);
+    t.same(await s.fail(l.id, now, now + 1000, 3, 'retried by hand', 'extra'), { attempts: 1, irrevocable: false, gone: false }, 'an extra try spends no attempt');
+    f = await s.fail(l.id, now, now + 1000, 3, 'boom 2', 'attempt');
+    f = await s.fail(l.id, now + 5, now + 1000, 3, 'boom 3', 'attempt');
     t.same(f, { attempts: 3, irrevocable: true, gone: false });
     const r = await s.get(l.id);
     t.equal(r?.state, 'irrevocable');
@@ -182,9 +183,9 @@ export function leaseStoreContract(t: Test, make: (t: Test) => Promise<LeaseStor
     t.same(await s.listIrrevocable(), []);
     const g = intent();
     await s.create(g, 'active', now);
-    f = await s.fail(g.id, now, now + 1, 18, 'unrecoverable', true);
+    f = await s.fail(g.id, now, now + 1, 18, 'unrecoverable', 'final');
     t.equal(f.irrevocable, true, 'unrecoverable errors skip the retries');
-    t.same(await s.fail('db/creds/app/none', now, now, 3, 'x', false), { attempts: 0, irrevocable: false, gone: true });
+    t.same(await s.fail('db/creds/app/none', now, now, 3, 'x', 'attempt'), { attempts: 0, irrevocable: false, gone: true });
   });
 
   t.test('prefix listing and revoke-prefix', async (t) => {

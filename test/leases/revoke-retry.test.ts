@@ -66,6 +66,28 @@ t.test('a revoke that always fails ends irrevocable, listed and counted', async 
   t.ok(f.tr.logLines.some((l) => l.includes('revoke-force')), 'revoke-force is logged');
 });
 
+t.test('a client retrying a synchronous revoke does not spend the reaper\'s attempts', async (t) => {
+  const f = await fakeSetup(t, { tuning });
+  await f.role('stuck', { fail_revokes: -1 });
+  const issued = await f.tr.call('GET', 'fake/creds/stuck');
+  const id = issued.body.lease_id;
+  for (let i = 0; i < 2 * tuning.backoff.maxAttempts; i++) {
+    const revoke = await f.tr.call('PUT', 'sys/leases/revoke', { body: { lease_id: id } });
+    t.equal(revoke.status, 502, `synchronous revoke ${i + 1} reports the failure`);
+  }
+  t.equal(await f.count('revoke_failed'), 2 * tuning.backoff.maxAttempts, 'every synchronous revoke ran');
+  const lease = await f.tr.rt.leases.store.get(id);
+  t.equal(lease?.state, 'active', 'the lease is still on the reaper\'s schedule, not irrevocable');
+  t.equal(lease?.attempts, 1, 'only the first failure spent an attempt');
+  t.same(await f.tr.rt.leases.store.listIrrevocable(), []);
+  // The reaper's own tries still count, so a lease that never revokes ends irrevocable as before.
+  t.ok(await until(async () => {
+    await f.tr.rt.reaper.runOnce();
+    return (await f.tr.rt.leases.store.get(id))?.state === 'irrevocable';
+  }, 10_000), 'the reaper\'s attempts end it irrevocable');
+  t.equal((await f.tr.rt.leases.store.get(id))?.attempts, tuning.backoff.maxAttempts);
+});
+
 t.test('an unrecoverable engine error makes the lease irrevocable at once', async (t) => {
   const f = await fakeSetup(t, { tuning });
   await f.role('doomed', { fail_revokes: -1, unrecoverable: true });

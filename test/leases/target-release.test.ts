@@ -29,10 +29,10 @@ for (const [kind, make] of Object.entries(stores)) {
     const later = now + 3600_000;
     // Each failed while the target was down and was given a retry far ahead.
     for (const l of [a, b, held, done]) {
-      await s.fail(l.id, now, later, 18, 'unreachable', false);
+      await s.fail(l.id, now, later, 18, 'unreachable', 'attempt');
       await s.targetDown(target, l.id, later, now);
     }
-    await s.fail(other.id, now, later, 18, 'unreachable', false);
+    await s.fail(other.id, now, later, 18, 'unreachable', 'attempt');
     await s.targetDown(targetOf(other), other.id, later, now + 5);
     t.same([...(await s.downTargets())].sort(), [[targetOf(a), now], [targetOf(other), now + 5]].sort(), 'both marked down, since their first failure');
     await s.targetDown(target, a.id, later, now + 99);
