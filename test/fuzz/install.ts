@@ -73,6 +73,11 @@ export interface FuzzInstall {
   /** Tokens the fuzz may revoke (revoke-self is in the default policy): a new one when it has been. */
   narrowToken(): Promise<string>;
   rootToken(): Promise<string>;
+  /**
+   * Puts the narrow policy back if a request changed it, and says whether it had to: without
+   * it the narrow token can do nothing, and the routes after the one that broke it go untested.
+   */
+  restoreNarrowPolicy(): Promise<boolean>;
   /** The denied objects as root reads them (and whether u1's password still logs in). */
   deniedState(): Promise<Record<string, unknown>>;
 }
@@ -87,7 +92,8 @@ export async function fuzzInstall(t: Test): Promise<FuzzInstall> {
   // With the audit log on, as a production install runs: every hostile body goes through its
   // scrubber too. Its lines are not what this suite checks, so they go nowhere.
   const [tr, pgFx, mariaFx] = await Promise.all([testRuntime(t, { env: { LESSOR_AUDIT_FILE: '/dev/null' } }), pgFixture(t), mariadbFixture(t)]);
-  await must(tr, 'PUT', 'sys/policies/acl/narrow', { policy: JSON.stringify(NARROW_POLICY) });
+  const narrowText = JSON.stringify(NARROW_POLICY);
+  await must(tr, 'PUT', 'sys/policies/acl/narrow', { policy: narrowText });
   await must(tr, 'PUT', 'sys/policies/acl/app', { policy: 'path "sys/key-status" { capabilities = ["read"] }' });
   for (const r of ['r1', 'r2']) await must(tr, 'POST', `auth/approle/role/${r}`, { token_policies: ['app'], token_ttl: '1h' });
   await must(tr, 'POST', 'auth/userpass/users/u1', { password: U1_PASSWORD, token_policies: ['app'] });
@@ -117,6 +123,13 @@ export async function fuzzInstall(t: Test): Promise<FuzzInstall> {
     return root;
   };
 
+  const restoreNarrowPolicy = async () => {
+    const now = await tr.call('GET', 'sys/policies/acl/narrow');
+    if (now.status === 200 && now.body.data.policy === narrowText) return false;
+    await must(tr, 'PUT', 'sys/policies/acl/narrow', { policy: narrowText });
+    return true;
+  };
+
   const deniedState = async () => {
     const read = async (path: string) => {
       const res = await tr.call('GET', path);
@@ -136,5 +149,5 @@ export async function fuzzInstall(t: Test): Promise<FuzzInstall> {
       'database/roles/reader': await read('database/roles/reader'),
     };
   };
-  return { tr, narrowToken, rootToken, deniedState };
+  return { tr, narrowToken, rootToken, restoreNarrowPolicy, deniedState };
 }

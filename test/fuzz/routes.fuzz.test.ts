@@ -128,6 +128,7 @@ t.test('fuzz every route: unauthenticated, narrow token, root', async (t) => {
           replay: `FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} (property seed ${seed})`,
         });
       }
+      if (phase === 'narrow' && (await f.restoreNarrowPolicy())) t.fail(`narrow ${verb(target.method)} ${target.url} changed the narrow token's own policy`);
       // The process keeps answering after each route's runs.
       const health = await send(app, { method: 'GET', url: '/v1/sys/health', headers: {}, body: undefined });
       if (health.status !== 200) t.fail(`sys/health answers ${health.status} after ${phase} fuzzing of ${verb(target.method)} ${target.url}`);
