@@ -29,7 +29,10 @@ export function errorHandler(raw: FastifyError, req: FastifyRequest, reply: Fast
     status = 500;
     message = 'internal error';
   }
-  if (status >= 500) req.log.error({ err, status }, 'request failed');
+  // A 500 is a bug: its stack is what the operator needs. A 502/503 is a dependency failing (an
+  // outage makes hundreds a minute): one line naming it is enough, and no stack floods the log.
+  if (status === 500) req.log.error({ err, status }, 'request failed');
+  else if (status > 500) req.log.warn({ status, message }, 'request failed: a dependency failed');
   else req.log.debug({ status, message }, 'request refused');
   return reply.code(status).type('application/json').send({ errors: [message] });
 }
