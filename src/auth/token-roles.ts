@@ -3,7 +3,7 @@ import { durationSchema } from '../../plugins/sdk/duration.js';
 import { mergeRow } from '../db/merge-row.js';
 import type { SqlStore } from '../db/sql-store.js';
 import { badRequest, notFound } from '../errors.js';
-import { cidrList, periodSchema, seconds } from './token-settings.js';
+import { cidrList, periodSchema, seconds, useCountSchema } from './token-settings.js';
 
 /**
  * Vault's token roles (`auth/token/roles/:name`, used by `auth/token/create/:name`): what a
@@ -59,7 +59,7 @@ export const tokenRoleSchema = {
     explicit_max_ttl: durationSchema,
     token_period: periodSchema,
     period: periodSchema,
-    token_num_uses: { type: 'integer', minimum: 0 },
+    token_num_uses: useCountSchema,
     token_bound_cidrs: commaListSchema(),
     bound_cidrs: commaListSchema(),
     token_no_default_policy: { type: 'boolean' },

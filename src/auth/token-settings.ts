@@ -11,13 +11,20 @@ import type { IssueRequest } from './tokens.js';
 /** A duration, or "" for none (some clients send the zero value as an empty string). */
 export const periodSchema = { anyOf: [...durationSchema.anyOf, { const: '' }] } as const;
 
+/**
+ * A use count (num_uses and its kin): a whole number a store can count down exactly, so at most
+ * 2^53 - 1. ("1e309", which the schema coerces to Infinity past every bound, is refused by the
+ * input limits: src/http/input-limits.ts.)
+ */
+export const useCountSchema = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+
 export const tokenFieldsSchema = {
   token_policies: commaListSchema(),
   policies: commaListSchema(),
   token_ttl: durationSchema,
   token_max_ttl: durationSchema,
   token_explicit_max_ttl: durationSchema,
-  token_num_uses: { type: 'integer', minimum: 0 },
+  token_num_uses: useCountSchema,
   token_period: periodSchema,
   token_bound_cidrs: commaListSchema(),
   token_no_default_policy: { type: 'boolean' },

@@ -47,6 +47,27 @@ export function nulPath(value: unknown, root: string): string | undefined {
 const nulRefused = (where: string) => badRequest(`${where} contains a NUL byte, which no field accepts`);
 
 /**
+ * Where a number that is not finite sits in a validated body or query, or undefined. The schema
+ * coerces "1e309" to Infinity, which ajv's integer type lets through and its bounds never check
+ * (they skip non-finite numbers); JSON would then store it as null, which a use count reads as
+ * unlimited.
+ */
+export function nonFinitePath(value: unknown, root: string): string | undefined {
+  const stack: Array<[unknown, string]> = [[value, root]];
+  while (stack.length > 0) {
+    const [v, where] = stack.pop()!;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return where;
+    } else if (Array.isArray(v)) {
+      v.forEach((inner, i) => stack.push([inner, `${where}[${i}]`]));
+    } else if (v && typeof v === 'object') {
+      for (const [k, inner] of Object.entries(v)) stack.push([inner, `${where}.${k}`]);
+    }
+  }
+  return undefined;
+}
+
+/**
  * Input limits at the edge, before any lookup, handler or audit line sees the request: a NUL byte
  * in a path parameter or the query is refused in onRequest (ahead of authentication, whose
  * existence checks query the store by name), one in the body in preValidation, right after
@@ -61,5 +82,10 @@ export function installInputLimits(app: FastifyInstance): void {
   app.addHook('preValidation', (req, _reply, done) => {
     const where = nulPath(req.body, 'body');
     done(where ? nulRefused(where) : undefined);
+  });
+  // After validation, which is where strings become numbers.
+  app.addHook('preHandler', (req, _reply, done) => {
+    const where = nonFinitePath(req.body, 'body') ?? nonFinitePath(req.query, 'query');
+    done(where ? badRequest(`${where} is not a finite number`) : undefined);
   });
 }

@@ -3,7 +3,7 @@ import { commaListSchema } from '../../../plugins/sdk/comma-list.js';
 import { durationSchema } from '../../../plugins/sdk/duration.js';
 import { notFound } from '../../errors.js';
 import type { AppRoleService } from '../../auth/approle/service.js';
-import { periodSchema, tokenFieldsSchema } from '../../auth/token-settings.js';
+import { periodSchema, tokenFieldsSchema, useCountSchema } from '../../auth/token-settings.js';
 import { authBlock } from '../../auth/token-views.js';
 import { listAnswer } from '../envelope.js';
 import { dropNullFields } from './drop-nulls.js';
@@ -17,7 +17,7 @@ const roleBody = {
   properties: {
     ...tokenFieldsSchema,
     bind_secret_id: { type: 'boolean' },
-    secret_id_num_uses: { type: 'integer', minimum: 0 },
+    secret_id_num_uses: useCountSchema,
     secret_id_ttl: durationSchema,
     secret_id_bound_cidrs: listish,
     bound_cidr_list: listish,
@@ -38,7 +38,7 @@ const secretIdBody = {
         cidr_list: listish,
         token_bound_cidrs: { anyOf: [{ type: 'array', maxItems: 0 }, { const: '' }] },
         ttl: durationSchema,
-        num_uses: { type: 'integer', minimum: 0 },
+        num_uses: useCountSchema,
       },
     },
   ],

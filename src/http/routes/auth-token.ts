@@ -10,6 +10,7 @@ import { authBlock, lookupData } from '../../auth/token-views.js';
 import type { StoredToken } from '../../auth/token-store.js';
 import { tokenFrom } from '../hooks.js';
 import { dropNullFields } from './drop-nulls.js';
+import { useCountSchema } from '../../auth/token-settings.js';
 import { listAnswer } from '../envelope.js';
 import { LIST_METHOD } from '../request-shape.js';
 import { beyondParent, rolePolicies, type TokenRoleStore } from '../../auth/token-roles.js';
@@ -30,7 +31,7 @@ const createBody = {
     explicit_max_ttl: durationSchema,
     period: durationSchema,
     display_name: { type: 'string', maxLength: 256 },
-    num_uses: { type: 'integer', minimum: 0 },
+    num_uses: useCountSchema,
     type: { type: 'string', enum: ['service', 'default'] },
     bound_cidrs: commaListSchema(),
   },
