@@ -50,11 +50,49 @@ export function parsePolicy(text: string): PolicyRules {
 }
 
 function parseJson(text: string): unknown {
+  let doc: unknown;
   try {
-    return JSON.parse(text);
+    doc = JSON.parse(text);
   } catch {
     throw new PolicyParseError('policy is neither valid JSON nor HCL');
   }
+  // JSON.parse keeps only the last of two equal keys, so `"x": {deny}, "x": {read}` would lose
+  // the deny Vault keeps (it merges the two); such a document is refused instead.
+  const dup = duplicateKey(text);
+  if (dup !== undefined) throw new PolicyParseError(`"${dup}" appears twice in one JSON object; name each path and field once`);
+  return doc;
+}
+
+/** The first key that appears twice in one object of a valid JSON text (escapes decoded). */
+function duplicateKey(text: string): string | undefined {
+  const stack: Array<Set<string> | null> = []; // an object's keys so far; null for an array
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const keys = stack[stack.length - 1];
+      if (keys && expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (keys.has(key)) return key;
+        keys.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (ch === '{') {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (ch === '[') {
+      stack.push(null);
+    } else if (ch === '}' || ch === ']') {
+      stack.pop();
+      expectKey = false;
+    } else if (ch === ',') {
+      expectKey = !!stack[stack.length - 1];
+    }
+  }
+  return undefined;
 }
 
 function toRules(doc: unknown): PolicyRules {

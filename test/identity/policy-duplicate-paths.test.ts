@@ -31,4 +31,15 @@ t.test('the same path twice in one policy: capabilities add up, a deny wins', as
   t.equal(await statusWith(tr, 'read-then-list', `path "sys/key-status" ${read}\npath "sys/key-status" { capabilities = ["list"] }`), 200, 'read and list add up');
   t.equal(await statusWith(tr, 'policy-twice', 'path "sys/key-status" { policy = "read"\n policy = "deny" }'), 400, 'a value set twice is refused');
   t.match((await tr.call('PUT', 'sys/policies/acl/policy-twice', { body: { policy: 'path "x" { policy = "read"\n policy = "deny" }' } })).body.errors[0], /"policy" is set twice/);
+
+  // JSON.parse would keep only the last of two equal keys: such a policy is refused instead.
+  const jsonDeny = '{"path":{"sys/key-status":{"capabilities":["deny"]},"sys/key-status":{"capabilities":["read"]}}}';
+  t.equal(await statusWith(tr, 'json-twice', jsonDeny), 400, 'a JSON object naming a path twice is refused');
+  t.equal(await statusWith(tr, 'json-escaped', jsonDeny.replace('"sys/key-status":{"capabilities":["read"]', '"sys/key\\u002dstatus":{"capabilities":["read"]')), 400, 'also when one spelling is escaped');
+  t.equal(await statusWith(tr, 'json-field-twice', '{"path":{"sys/key-status":{"capabilities":["deny"],"capabilities":["read"]}}}'), 400, 'and a field twice');
+  t.equal(
+    await statusWith(tr, 'json-ok', '{"path":{"sys/key-status":{"capabilities":["read"]},"sys/health":{"capabilities":["read"]}}}'),
+    200,
+    'the same field in two objects is fine',
+  );
 });
