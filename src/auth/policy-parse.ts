@@ -43,6 +43,9 @@ function entries(value: unknown, what: string): Array<[string, unknown]> {
 
 export class PolicyParseError extends Error {}
 
+/** How deep an HCL policy may nest lists and blocks (a JSON one is bounded by the body's depth). */
+const MAX_POLICY_DEPTH = 100;
+
 export function parsePolicy(text: string): PolicyRules {
   const trimmed = text.trim();
   const doc = trimmed.startsWith('{') ? parseJson(trimmed) : parseHcl(trimmed);
@@ -199,12 +202,14 @@ export function parseHcl(src: string): Dict {
     if (t.kind === 'num') return Number(t.value);
     if (t.kind === 'ident' && (t.value === 'true' || t.value === 'false')) return t.value === 'true';
     if (t.value === '[') {
+      deeper();
       const list: unknown[] = [];
       while (peek() && !(peek().kind === 'punct' && peek().value === ']')) {
         list.push(value());
         if (peek()?.value === ',') pos++;
       }
       expect(']');
+      depth--;
       return list;
     }
     if (t.value === '{') {
@@ -214,7 +219,14 @@ export function parseHcl(src: string): Dict {
     }
     throw new PolicyParseError(`unexpected "${t.value}" in policy`);
   }
+  // Every list or block nests a call: a bound on the depth keeps a policy of a million "[" a 400
+  // instead of a stack overflow. Real policies nest three levels.
+  let depth = 0;
+  const deeper = () => {
+    if (++depth > MAX_POLICY_DEPTH) throw new PolicyParseError(`policy nests deeper than ${MAX_POLICY_DEPTH} levels`);
+  };
   function body(close: string | undefined): Dict {
+    deeper();
     const obj = dict();
     while (pos < toks.length && !(peek().kind === 'punct' && peek().value === close)) {
       const key = toks[pos++];
@@ -245,6 +257,7 @@ export function parseHcl(src: string): Dict {
         group[label.value] = prev === undefined ? inner : [...(Array.isArray(prev) ? prev : [prev]), inner];
       }
     }
+    depth--;
     return obj;
   }
   const doc = body(undefined);
