@@ -38,14 +38,21 @@ function renderString(s: string, who: Requester): unknown {
   return missing ? MISSING : out;
 }
 
-function render(value: unknown, who: Requester): unknown {
+/**
+ * How deep a claims template may nest. A template given as JSON text escapes the request body's
+ * depth limit; without a bound, one nested thirty thousand deep overflowed the stack on every issue.
+ */
+const MAX_CLAIMS_DEPTH = 32;
+
+function render(value: unknown, who: Requester, depth = 0): unknown {
+  if (depth > MAX_CLAIMS_DEPTH) throw configError(`claims nest deeper than ${MAX_CLAIMS_DEPTH} levels`);
   if (typeof value === 'string') return renderString(value, who);
-  if (Array.isArray(value)) return value.map((v) => render(v, who)).filter((v) => v !== MISSING);
+  if (Array.isArray(value)) return value.map((v) => render(v, who, depth + 1)).filter((v) => v !== MISSING);
   if (value && typeof value === 'object') {
     // Keys come from the role's template: no prototype, so "__proto__" is a claim name like any other.
     const out = Object.create(null) as Record<string, unknown>;
     for (const [k, v] of Object.entries(value)) {
-      const r = render(v, who);
+      const r = render(v, who, depth + 1);
       if (r !== MISSING) out[k] = r;
     }
     return out;
