@@ -51,6 +51,20 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     schemaErrorFormatter,
     clientErrorHandler: makeClientErrorHandler(() => appRef!),
+    // The router's own refusals (a malformed percent-escape, a parameter past maxParamLength)
+    // answer in Vault's shape like every other error, and without echoing the path, which may
+    // carry a token (sys/wrapping/unwrap/<token>). No hook runs for these, so the answer is
+    // written whole here (the exact type and no-store the onSend hook would set).
+    frameworkErrors(err, _req, reply) {
+      const message =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is longer than 2048 characters'
+        : err.code === 'FST_ERR_BAD_URL' ? 'the path is not validly percent-encoded'
+        : 'the request could not be routed';
+      const body = JSON.stringify({ errors: [message] });
+      reply.hijack();
+      reply.raw.writeHead(err.statusCode ?? 400, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+      reply.raw.end(body);
+    },
     rewriteUrl(req) {
       const url = stripTrailingSlash(req.url ?? '/');
       if (req.method === 'GET' && isListQuery(url)) req.method = LIST_METHOD;
