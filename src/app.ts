@@ -13,7 +13,7 @@ import { installCanonicalNames } from './http/canonical-names.js';
 import { acceptJsonBodies } from './http/json-body.js';
 import { installInputLimits } from './http/input-limits.js';
 import { makeClientErrorHandler } from './http/list-method.js';
-import { isListQuery, LIST_METHOD, stripTrailingSlash } from './http/request-shape.js';
+import { isListQuery, LIST_METHOD, originForm, stripTrailingSlash } from './http/request-shape.js';
 import { healthRoutes, type HealthCheck } from './http/routes/health.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import './http/fastify-types.js';
@@ -66,7 +66,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       reply.raw.end(body);
     },
     rewriteUrl(req) {
-      const url = stripTrailingSlash(req.url ?? '/');
+      const url = stripTrailingSlash(originForm(req.url ?? '/'));
       if (req.method === 'GET' && isListQuery(url)) req.method = LIST_METHOD;
       return url;
     },

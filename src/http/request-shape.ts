@@ -21,6 +21,20 @@ export function isListQuery(url: string): boolean {
   return v !== null && TRUE_SPELLINGS.has(v);
 }
 
+/**
+ * The path and query of a request target. HTTP allows the absolute form (`GET http://host/v1/x`,
+ * what a client talking through a proxy sends); Node hands it over verbatim, and the router
+ * still matches it, so the policy path would have been `http://host/v1/x`: matched by a `*`
+ * rule but by no deny. Go's net/http, which Vault runs on, uses the path alone too.
+ */
+export function originForm(url: string): string {
+  if (url.startsWith('/')) return url;
+  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(url);
+  if (!m) return url;
+  const rest = url.slice(m[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}
+
 export function stripTrailingSlash(url: string): string {
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
