@@ -1,4 +1,5 @@
-import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance } from 'fastify';
+import { routePolicyPath } from './request-shape.js';
 import { canonicalName, CASE_INSENSITIVE_PREFIXES } from '../auth/name-case.js';
 
 /**
@@ -38,7 +39,7 @@ export function installCanonicalNames(app: FastifyInstance) {
     if (param === undefined || req.is404) return done();
     const params = req.params as Record<string, string>;
     if (typeof params[param] === 'string') params[param] = canonicalName(params[param]);
-    req.policyPath = policyPathOf(req);
+    req.policyPath = routePolicyPath(String(req.routeOptions.url), params);
     done();
   });
   // Clients echo the name in the body (node-vault sends role_name): the echo is made canonical
@@ -50,17 +51,4 @@ export function installCanonicalNames(app: FastifyInstance) {
     if (Object.hasOwn(body, param) && typeof body[param] === 'string') body[param] = canonicalName(body[param]);
     done();
   });
-}
-
-/**
- * The policy path from the route pattern and the router's decoded parameters: the same path
- * the raw URL gives (which is decoded once, as parameters are), with the canonical name in it.
- */
-function policyPathOf(req: FastifyRequest): string {
-  const params = req.params as Record<string, string>;
-  const path = String(req.routeOptions.url)
-    .split('/')
-    .map((segment) => (segment.startsWith(':') ? params[segment.slice(1)] ?? '' : segment))
-    .join('/');
-  return path.replace(/^\/v1\//, '').replace(/\/+$/, '');
 }

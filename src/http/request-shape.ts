@@ -27,7 +27,11 @@ export function isListQuery(url: string): boolean {
  * still matches it, so the policy path would have been `http://host/v1/x`: matched by a `*`
  * rule but by no deny. Go's net/http, which Vault runs on, uses the path alone too.
  */
-export function originForm(url: string): string {
+export function originForm(target: string): string {
+  // A fragment is never part of a request (clients do not send one); the router stops at it and
+  // the list check would read a query after it, so it goes before either looks.
+  const hash = target.indexOf('#');
+  const url = hash < 0 ? target : target.slice(0, hash);
   if (url.startsWith('/')) return url;
   const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(url);
   if (!m) return url;
@@ -41,6 +45,20 @@ export function stripTrailingSlash(url: string): string {
   const rest = q < 0 ? '' : url.slice(q);
   const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
   return (trimmed || '/') + rest;
+}
+
+/**
+ * The policy path of a routed request, built from the route's pattern and the router's decoded
+ * parameters: exactly the path the router matched. The raw URL can say more than the router read
+ * (find-my-way stops at ";" and "#", so `sys/key-status;x` reaches sys/key-status), and a deny on
+ * `sys/key-status` must not be dodged by a path only a `*` rule matches.
+ */
+export function routePolicyPath(pattern: string, params: Record<string, string | undefined>): string {
+  const path = pattern
+    .split('/')
+    .map((segment) => (segment === '*' ? params['*'] ?? '' : segment.startsWith(':') ? params[segment.slice(1)] ?? '' : segment))
+    .join('/');
+  return path.replace(/^\/v1\//, '').replace(/\/+$/, '');
 }
 
 /** The request path relative to /v1/, without query or trailing slash: what policies match. */
