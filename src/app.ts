@@ -30,6 +30,8 @@ export interface AppOptions {
   /** Route groups (auth methods, sys/leases, engine mounts) registered under /v1. */
   modules?: AppModule[];
   bodyLimit?: number;
+  /** How long a client may take to send a whole request (Vault's http_read_timeout: 30 s). */
+  requestTimeoutMs?: number;
 }
 
 const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', LIST_METHOD] as const;
@@ -37,6 +39,7 @@ const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', LIST_METHOD] as
 /** Builds the HTTP app; never listens (tests use inject, the CLI listens). */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   let appRef: FastifyInstance | undefined;
+  const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     loggerInstance: opts.log as unknown as FastifyBaseLogger,
     // Request lines are the audit log's job; the service log keeps lifecycle events only.
@@ -47,6 +50,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // declares it (sys/health); elsewhere it is a 405.
     exposeHeadRoutes: false,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    // A client that sends its headers and then trickles the body would otherwise hold a socket
+    // for ever. Node checks for overdue requests on an interval of its own (30 s by default, which
+    // would double the bound), so the check runs at a fraction of the timeout.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(requestTimeoutMs / 4))),
+    },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     schemaErrorFormatter,

@@ -18,9 +18,12 @@ export function makeClientErrorHandler(getApp: () => FastifyInstance) {
       return;
     }
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
-    const body = JSON.stringify({ errors: ['malformed HTTP request'] });
+    const [status, message] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? ['408 Request Timeout', 'the request was not received in time']
+      : ['400 Bad Request', 'malformed HTTP request'];
+    const body = JSON.stringify({ errors: [message] });
     socket.end(
-      `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
   };
 }
