@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import net from 'node:net';
 import { testRuntime } from '../helpers/test-runtime.js';
 
@@ -19,7 +19,7 @@ function send(port: number, request: string): Promise<{ status: number; body: st
 }
 
 /** A token allowed everything but a few denied paths, and a way to send it raw request lines. */
-async function deniedSetup(t: Parameters<typeof testRuntime>[0]) {
+async function deniedSetup(t: Test) {
   const tr = await testRuntime(t);
   const policy = `
     path "*" { capabilities = ["create", "read", "update", "list"] }
