@@ -40,7 +40,7 @@ function renderString(s: string, who: Requester): unknown {
 
 /**
  * How deep a claims template may nest. A template given as JSON text escapes the request body's
- * depth limit; without a bound, one nested thirty thousand deep overflowed the stack on every issue.
+ * depth limit, and rendering walks every level: without a bound, a deep one would overflow the stack.
  */
 const MAX_CLAIMS_DEPTH = 32;
 

@@ -6,9 +6,9 @@ import type { LeaseStore } from './lease-store.js';
  * Revocations that failed because their target did not answer wait on it instead of on their
  * own backoff. While a target is marked down (the revoker marks it, in the lease store, so every
  * replica sees it), each replica probes it every `probeIntervalMs`; the first probe that
- * succeeds makes its parked revocations due now, so the next sweep runs them. Without this a
- * lease that fell due in an outage waited out a backoff that had grown during it (10 s, 20 s,
- * 40 s …), and a MySQL user, which has no VALID UNTIL, kept working all that time.
+ * succeeds makes its parked revocations due now, so the next sweep runs them. Otherwise a lease
+ * that fell due in an outage would wait out a backoff grown during it (10 s, 20 s, 40 s …), and a
+ * MySQL user, which has no VALID UNTIL, would keep working all that time.
  */
 export class TargetRecovery {
   private readonly inFlight = new Map<string, Promise<number>>();

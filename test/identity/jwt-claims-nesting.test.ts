@@ -3,9 +3,9 @@ import { decodeJwt } from 'jose';
 import { jwtSetup } from '../plugins-jwt/setup.js';
 
 // A JWT-signing role's claims template may be JSON text (as Vault takes it), which the request
-// body's depth limit never sees. Rendering it walks every level: a template nested thirty
-// thousand deep overflowed the stack on each issue, answered as a 502 blaming the key set.
-// It is a 400 that says what is wrong, and a template of ordinary depth still renders.
+// body's depth limit never sees. Rendering it walks every level, so one nested thirty thousand
+// deep must be a 400 that says what is wrong (not a stack overflow reported as the key set's
+// failure), and a template of ordinary depth still renders.
 
 t.test('a claims template nested too deep is a 400 at issue, not a stack overflow', async (t) => {
   const s = await jwtSetup(t, {});
