@@ -44,7 +44,7 @@ export function nulPath(value: unknown, root: string): string | undefined {
   return undefined;
 }
 
-const nulRefused = (where: string) => badRequest(`${where} contains a NUL byte, which no field accepts`);
+export const nulRefused = (where: string) => badRequest(`${where} contains a NUL byte, which no field accepts`);
 
 /**
  * Where a number that is not finite sits in a validated body or query, or undefined. The schema
@@ -70,17 +70,12 @@ export function nonFinitePath(value: unknown, root: string): string | undefined 
 /**
  * Input limits at the edge, before any lookup, handler or audit line sees the request: a NUL byte
  * in a path parameter or the query is refused in onRequest (ahead of authentication, whose
- * existence checks query the store by name), one in the body in preValidation, right after
- * parsing. Body depth is refused by the body parser itself (json-body.ts) and body size by
- * fastify's bodyLimit (413).
+ * existence checks query the store by name). The body parser itself (json-body.ts) refuses a NUL
+ * in the body and too deep a body, and fastify's bodyLimit one too large (413).
  */
 export function installInputLimits(app: FastifyInstance): void {
   app.addHook('onRequest', (req, _reply, done) => {
     const where = nulPath(req.params, 'path') ?? nulPath(req.query, 'query');
-    done(where ? nulRefused(where) : undefined);
-  });
-  app.addHook('preValidation', (req, _reply, done) => {
-    const where = nulPath(req.body, 'body');
     done(where ? nulRefused(where) : undefined);
   });
   // After validation, which is where strings become numbers.
