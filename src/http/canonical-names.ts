@@ -1,5 +1,4 @@
 import type { FastifyContextConfig, FastifyInstance } from 'fastify';
-import { routePolicyPath } from './request-shape.js';
 import { canonicalName, CASE_INSENSITIVE_PREFIXES } from '../auth/name-case.js';
 
 /**
@@ -7,8 +6,8 @@ import { canonicalName, CASE_INSENSITIVE_PREFIXES } from '../auth/name-case.js';
  * policy names are stored lowercased. The ACL must check the name that will be stored, or a
  * policy that denies `auth/approle/role/r1` is dodged by asking for `R1`. So, before the access
  * check, a route that names one (`config: { canonicalParam: 'role_name' }`) gets that parameter
- * lowercased and its policy path built from the route pattern with the lowercased value; the
- * access hook then checks that path, and the handler sees the same name.
+ * lowercased; the access hook builds the policy path from the route pattern and the parameters,
+ * so it checks the lowercased name, and the handler sees the same name.
  */
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -22,8 +21,8 @@ const canonicalParamOf = (cfg: FastifyContextConfig | undefined): string | undef
   cfg && Object.hasOwn(cfg, 'canonicalParam') ? cfg.canonicalParam : undefined;
 
 /**
- * Must be registered before the access hook (it sets `req.policyPath`, which that hook checks)
- * and before the parameter echo stripping.
+ * Must be registered before the access hook (which builds the policy path from the parameters
+ * this lowercases) and before the parameter echo stripping.
  */
 export function installCanonicalNames(app: FastifyInstance) {
   // Policy rules are lowercased by prefix (src/auth/name-case.ts): a flagged route outside those
@@ -39,7 +38,6 @@ export function installCanonicalNames(app: FastifyInstance) {
     if (param === undefined || req.is404) return done();
     const params = req.params as Record<string, string>;
     if (typeof params[param] === 'string') params[param] = canonicalName(params[param]);
-    req.policyPath = routePolicyPath(String(req.routeOptions.url), params);
     done();
   });
   // Clients echo the name in the body (node-vault sends role_name): the echo is made canonical

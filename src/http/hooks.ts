@@ -35,9 +35,9 @@ export function installAccessHooks(app: FastifyInstance, access: AccessControl) 
   app.decorateRequest('identity', undefined);
   app.decorateRequest('policyPath', '');
   app.addHook('onRequest', async (req) => {
-    // A hook before this one may have set the path already (canonical-names.ts); keep it. A
-    // routed request is checked on the path the router matched, never on the raw URL.
-    req.policyPath ||= req.is404 ? policyPath(req.url) : routePolicyPath(String(req.routeOptions.url), req.params as Record<string, string>);
+    // A routed request is checked on the path the router matched (with any case-insensitive name
+    // already lowercased, canonical-names.ts), never on the raw URL.
+    req.policyPath = req.is404 ? policyPath(req.url) : routePolicyPath(String(req.routeOptions.url), req.params as Record<string, string>);
     // Unknown paths answer 404 to everyone, as the issue asks; there is nothing to protect.
     if (routeFlag(req, 'public') === true || req.is404) return;
     const identity = await access.authenticate(tokenFrom(req), { ip: req.ip });
